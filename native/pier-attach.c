@@ -1,0 +1,131 @@
+/*
+ * pier-attach: bridges one conmon attach socket (AF_UNIX SOCK_SEQPACKET, which
+ * Node's net module cannot open) to this process's stdin/stdout, so pierd can
+ * treat an attach as an ordinary child process with stream pipes.
+ *
+ *   pier-attach [--tty] [--stdout] [--stderr] [--stdin] <socket path>
+ *
+ * conmon packets are 1 byte of stream id (2 stdout, 3 stderr) + payload. Without
+ * --tty every payload is written to stdout inside Docker's 8-byte multiplexed
+ * frame header (stream 1 stdout, 2 stderr); with --tty it is written raw.
+ * Streams not asked for are dropped. stdin bytes are sent to conmon as packets;
+ * stdin EOF half-closes the socket, which makes conmon close the container's
+ * stdin. Exits 0 when conmon closes the socket (the container exited), 1 on errors.
+ * The socket path may exceed sun_path's 108 bytes: we chdir to its directory.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int write_all(int fd, const void *buf, size_t len) {
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR) continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv) {
+	int tty = 0, want_out = 0, want_err = 0, want_in = 0;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tty")) tty = 1;
+		else if (!strcmp(argv[i], "--stdout")) want_out = 1;
+		else if (!strcmp(argv[i], "--stderr")) want_err = 1;
+		else if (!strcmp(argv[i], "--stdin")) want_in = 1;
+		else path = argv[i];
+	}
+	if (!path) {
+		fprintf(stderr, "usage: pier-attach [--tty] [--stdout] [--stderr] [--stdin] <socket>\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	char *dir = strdup(path);
+	char *slash = strrchr(dir, '/');
+	const char *base = path;
+	if (slash) {
+		*slash = '\0';
+		base = slash + 1;
+		if (chdir(*dir ? dir : "/") < 0) {
+			fprintf(stderr, "pier-attach: chdir %s: %s\n", dir, strerror(errno));
+			return 1;
+		}
+	}
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("pier-attach: socket");
+		return 1;
+	}
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	if (strlen(base) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "pier-attach: socket name too long\n");
+		return 1;
+	}
+	strcpy(addr.sun_path, base);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		fprintf(stderr, "pier-attach: connect %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	/* Tell the parent the attach is live: one byte on fd 3 if it is open. */
+	if (write(3, "R", 1) < 0) { /* fd 3 absent: nobody waits for the signal */ }
+	close(3);
+
+	char buf[8192 + 1 + 8];
+	struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = want_in ? 0 : -1, .events = POLLIN}};
+	for (;;) {
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR) continue;
+			return 1;
+		}
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t n = recv(fd, buf + 7, 8192 + 1, 0);
+			if (n < 0) {
+				if (errno == EINTR || errno == EAGAIN) continue;
+				return 1;
+			}
+			if (n == 0) return 0;
+			unsigned char id = (unsigned char)buf[7];
+			size_t len = (size_t)(n - 1);
+			int stream = id == 3 ? 2 : 1;
+			if (len == 0 || (stream == 1 && !want_out) || (stream == 2 && !want_err)) continue;
+			if (tty) {
+				if (write_all(1, buf + 8, len) < 0) return 1;
+			} else {
+				unsigned char *h = (unsigned char *)buf;
+				h[0] = (unsigned char)stream;
+				h[1] = h[2] = h[3] = 0;
+				h[4] = (unsigned char)(len >> 24);
+				h[5] = (unsigned char)(len >> 16);
+				h[6] = (unsigned char)(len >> 8);
+				h[7] = (unsigned char)len;
+				if (write_all(1, buf, len + 8) < 0) return 1;
+			}
+		}
+		if (fds[1].fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			char in[8192];
+			ssize_t n = read(0, in, sizeof(in));
+			if (n < 0 && errno == EINTR) continue;
+			if (n <= 0) {
+				shutdown(fd, SHUT_WR);
+				fds[1].fd = -1;
+				continue;
+			}
+			if (send(fd, in, (size_t)n, 0) < 0 && errno != EINTR) return 1;
+		}
+	}
+}

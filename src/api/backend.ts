@@ -1,0 +1,20 @@
+import type { ContainerService, ExecService } from '../containers/index.js';
+import type { ImageService } from '../images/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Logger } from '../pkg/log/index.js';
+
+/** Daemon-wide facts the system routes serve (built by daemon/). */
+export interface SystemProvider {
+  version(): Record<string, unknown>;
+  info(): Record<string, unknown>;
+}
+
+/** The services the API routes call; each route file takes what it needs. */
+export interface Backend {
+  containers: ContainerService;
+  execs: ExecService;
+  images: ImageService;
+  events: EventBus;
+  system: SystemProvider;
+  log: Logger;
+}

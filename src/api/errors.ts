@@ -1,0 +1,23 @@
+import {
+  classify, CanceledError, ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError,
+  NotModifiedError, UnauthorizedError, UnavailableError, messageOf,
+} from '../errdefs/index.js';
+
+/**
+ * The one place where an error becomes an HTTP status (moby httpstatus.FromError):
+ * the first classified error on the cause chain decides; anything else is 500.
+ */
+export function errorStatus(err: unknown): { status: number; message: string; canceled: boolean } {
+  const c = classify(err);
+  const message = c ? c.message : messageOf(err);
+  if (c instanceof InvalidParameterError) return { status: 400, message, canceled: false };
+  if (c instanceof NotFoundError) return { status: 404, message, canceled: false };
+  if (c instanceof ConflictError) return { status: 409, message, canceled: false };
+  if (c instanceof NotModifiedError) return { status: 304, message, canceled: false };
+  if (c instanceof UnauthorizedError) return { status: 401, message, canceled: false };
+  if (c instanceof ForbiddenError) return { status: 403, message, canceled: false };
+  if (c instanceof UnavailableError) return { status: 503, message, canceled: false };
+  if (c instanceof NotImplementedError) return { status: 501, message, canceled: false };
+  if (c instanceof CanceledError) return { status: 499, message, canceled: true };
+  return { status: 500, message, canceled: false };
+}

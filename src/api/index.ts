@@ -1,0 +1,30 @@
+/**
+ * api: the Docker Engine API (1.24–1.50) over HTTP — route tables per
+ * resource, request decoding, version negotiation, stream framing, and the
+ * single error → status mapping. Knows nothing of overlayfs or conmon: it calls
+ * the services handed to it in a `Backend`.
+ *
+ * @example
+ * const server = createApiServer(buildRouter(backend), log); server.listen('/run/pier/pier.sock');
+ */
+import { Router } from './router.js';
+import type { Backend } from './backend.js';
+import { systemRoutes } from './routes/system.js';
+import { containerRoutes } from './routes/containers.js';
+import { execRoutes } from './routes/exec.js';
+import { imageRoutes } from './routes/images.js';
+import { containerIoRoutes } from './routes/container-io.js';
+
+export { createApiServer } from './server.js';
+export type { Backend, SystemProvider } from './backend.js';
+export { errorStatus } from './errors.js';
+
+export function buildRouter(b: Backend): Router {
+  const r = new Router();
+  systemRoutes(r, b);
+  execRoutes(r, b);
+  containerIoRoutes(r, b);
+  containerRoutes(r, b);
+  imageRoutes(r, b);
+  return r;
+}

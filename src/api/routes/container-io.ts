@@ -1,0 +1,156 @@
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ForbiddenError, InvalidParameterError, NotFoundError, isNotFound } from '../../errdefs/index.js';
+import { readLogs, formatTimestamp, parseSince, rotatedPaths, parseLogOpts } from '../../containers/index.js';
+import { statPath, createTar, extractTar } from '../../pkg/archive/index.js';
+import { COMMON_HEADERS, qbool, qint, type Ctx } from '../http.js';
+import { frameHeader } from '../hijack.js';
+import type { Router } from '../router.js';
+import type { Backend } from '../backend.js';
+
+async function logs(ctx: Ctx, b: Backend): Promise<undefined> {
+  const c = b.containers.get(ctx.params['id'] ?? '');
+  const q = ctx.query;
+  const stdout = qbool(q, 'stdout');
+  const stderr = qbool(q, 'stderr');
+  if (!stdout && !stderr) throw new InvalidParameterError('Bad parameters: you must choose at least one stream');
+  const follow = qbool(q, 'follow');
+  const timestamps = qbool(q, 'timestamps');
+  const tailRaw = q.get('tail') ?? 'all';
+  const tail = tailRaw === 'all' || tailRaw === '' ? undefined : Number(tailRaw);
+  if (tail !== undefined && !Number.isInteger(tail)) throw new InvalidParameterError(`invalid value for "tail": "${tailRaw}"`);
+  const since = q.get('since') ? parseSince(q.get('since') ?? '') : undefined;
+  const until = q.get('until') ? parseSince(q.get('until') ?? '') : undefined;
+  const res = ctx.res;
+  if (!res) return undefined;
+  const tty = c.Config.Tty;
+  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': tty ? 'application/vnd.docker.raw-stream' : 'application/vnd.docker.multiplexed-stream' });
+  res.flushHeaders();
+  const running = c.State.Running || c.State.Status === 'restarting';
+  const done = follow && running ? b.containers.wait(c.Id, 'not-running', ctx.signal).then(() => undefined) : Promise.resolve();
+  let policy;
+  try { policy = parseLogOpts(c.HostConfig.LogConfig.Config); } catch { policy = undefined; }
+  const paths = { current: c.LogPath, rotated: policy ? rotatedPaths(c.LogPath, policy) : [] };
+  for await (const e of readLogs(paths, { stdout, stderr, follow: follow && running, tail, since, until, signal: ctx.signal, done })) {
+    const data = timestamps ? Buffer.concat([Buffer.from(formatTimestamp(e.timeNano) + ' '), e.data]) : e.data;
+    const chunk = tty ? data : Buffer.concat([frameHeader(e.stream === 'stderr' ? 2 : 1, data.length), data]);
+    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+  }
+  res.end();
+  return undefined;
+}
+
+/** Runs fn with the container's rootfs mounted (mounting it for a stopped container). */
+async function withRootfs<R>(b: Backend, ref: string, fn: (root: string) => Promise<R>): Promise<R> {
+  return b.containers.withRootfs(ref, fn);
+}
+
+function pathStatHeader(st: unknown): string {
+  return Buffer.from(JSON.stringify(st)).toString('base64');
+}
+
+async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<undefined> {
+  const ref = ctx.params['id'] ?? '';
+  const c = b.containers.get(ref);
+  const p = ctx.query.get('path') ?? '';
+  if (!p) throw new InvalidParameterError('path is required');
+  const res = ctx.res;
+  if (!res) return undefined;
+  await withRootfs(b, c.Id, async (root) => {
+    let st;
+    try {
+      st = await statPath(root, p);
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`);
+      throw err;
+    }
+    if (!withBody) {
+      res.writeHead(200, { ...COMMON_HEADERS, 'X-Docker-Container-Path-Stat': pathStatHeader(st), 'Content-Length': '0' });
+      res.end();
+      return;
+    }
+    const clean = posix.normalize(posix.join('/', p));
+    const rel = clean.slice(1);
+    const base = p.endsWith('/.') ? '.' : posix.basename(clean) || '.';
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': pathStatHeader(st) });
+    const tar = rel === '' ? createTar(root, { includeRoot: false, signal: ctx.signal }) : createTar(root, { paths: [rel], rename: { from: rel, to: base }, signal: ctx.signal });
+    await pipeline(tar, res);
+  });
+  return undefined;
+}
+
+async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
+  const ref = ctx.params['id'] ?? '';
+  const c = b.containers.get(ref);
+  const p = ctx.query.get('path') ?? '';
+  if (!p) throw new InvalidParameterError('path is required');
+  if (c.HostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
+  const noOverwriteDirNonDir = qbool(ctx.query, 'noOverwriteDirNonDir');
+  const copyUIDGID = qbool(ctx.query, 'copyUIDGID');
+  await withRootfs(b, c.Id, async (root) => {
+    let st;
+    try {
+      st = await statPath(root, p);
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`);
+      throw err;
+    }
+    if ((st.mode & 0x80000000) === 0) throw new InvalidParameterError(`extraction point is not a directory`);
+    const { resolveInRoot } = await import('../../pkg/archive/index.js');
+    const dest = await resolveInRoot(root, p, { followFinal: true });
+    await extractTar(ctx.req, dest, { whiteouts: 'literal', noOverwriteDirNonDir, chown: copyUIDGID || true });
+  });
+  return { status: 200, text: '' } as unknown as undefined;
+}
+
+export function containerIoRoutes(r: Router, b: Backend): void {
+  r.get('/containers/{id}/logs', (ctx) => logs(ctx, b));
+  r.head('/containers/{id}/archive', (ctx) => archiveStat(ctx, b, false));
+  r.get('/containers/{id}/archive', (ctx) => archiveStat(ctx, b, true));
+  r.put('/containers/{id}/archive', async (ctx) => { await archivePut(ctx, b); return { status: 200, text: '' }; });
+  r.get('/containers/{id}/export', async (ctx) => {
+    const c = b.containers.get(ctx.params['id'] ?? '');
+    const res = ctx.res;
+    if (!res) return undefined;
+    await withRootfs(b, c.Id, async (root) => {
+      res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar' });
+      await pipeline(createTar(root, { signal: ctx.signal }), res);
+    });
+    b.containers.publish(c, 'export');
+    return undefined;
+  });
+  r.get('/containers/{id}/changes', async (ctx) => ({ json: await b.containers.changes(ctx.params['id'] ?? '') }));
+  r.get('/containers/{id}/top', async (ctx) => ({ json: await b.containers.top(ctx.params['id'] ?? '', ctx.query.get('ps_args') || '-ef') }));
+  r.get('/containers/{id}/stats', async (ctx) => {
+    const id = ctx.params['id'] ?? '';
+    const stream = !ctx.query.has('stream') || qbool(ctx.query, 'stream');
+    const oneShot = qbool(ctx.query, 'one-shot');
+    const res = ctx.res;
+    if (!res) return undefined;
+    let prev = await b.containers.stats(id, undefined);
+    if (!stream) {
+      if (!oneShot && b.containers.get(id).State.Running) {
+        await new Promise((r) => setTimeout(r, 1000));
+        prev = await b.containers.stats(id, prev);
+      }
+      return { json: prev };
+    }
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+    res.write(JSON.stringify(prev) + '\n');
+    while (!ctx.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (ctx.signal.aborted) break;
+      const c = b.containers.tryGet(id);
+      if (!c) break;
+      prev = await b.containers.stats(id, prev);
+      res.write(JSON.stringify(prev) + '\n');
+    }
+    res.end();
+    return undefined;
+  });
+  r.get('/containers/{id}/port', (ctx) => {
+    b.containers.get(ctx.params['id'] ?? '');
+    return { json: {} };
+  });
+  void qint;
+}

@@ -1,0 +1,164 @@
+import { InvalidParameterError, NotImplementedError, messageOf } from '../../errdefs/index.js';
+import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
+import { parseReference, withDefaultTag, familiarString } from '../../pkg/reference/index.js';
+import type { ImageRecord } from '../../images/index.js';
+import { COMMON_HEADERS, qbool, type Ctx } from '../http.js';
+import type { Router } from '../router.js';
+import type { Backend } from '../backend.js';
+
+async function summary(b: Backend, img: ImageRecord): Promise<Record<string, unknown>> {
+  const cfg = await b.images.config(img.id);
+  return {
+    Containers: -1, Created: Math.floor(Date.parse(img.created) / 1000), Id: img.id, Labels: cfg.config?.Labels ?? null,
+    ParentId: img.parent, RepoDigests: img.repoDigests, RepoTags: b.images.tagsOf(img.id), SharedSize: -1, Size: img.size,
+  };
+}
+
+async function inspect(b: Backend, img: ImageRecord): Promise<Record<string, unknown>> {
+  const cfg = await b.images.config(img.id);
+  const c = cfg.config ?? {};
+  return {
+    Id: img.id, RepoTags: b.images.tagsOf(img.id), RepoDigests: img.repoDigests, Parent: img.parent, Comment: img.comment,
+    Created: cfg.created ?? img.created, DockerVersion: '', Author: cfg.author ?? '',
+    Config: {
+      Hostname: '', Domainname: '', User: c.User ?? '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
+      Tty: false, OpenStdin: false, StdinOnce: false, Env: c.Env ?? null, Cmd: c.Cmd ?? null, Image: '', Volumes: c.Volumes ?? null,
+      WorkingDir: c.WorkingDir ?? '', Entrypoint: c.Entrypoint ?? null, OnBuild: c.OnBuild ?? null, Labels: c.Labels ?? null,
+      ...(c.ExposedPorts ? { ExposedPorts: c.ExposedPorts } : {}), ...(c.StopSignal ? { StopSignal: c.StopSignal } : {}),
+      ...(c.Healthcheck ? { Healthcheck: c.Healthcheck } : {}), ...(c.Shell ? { Shell: c.Shell } : {}),
+    },
+    Architecture: cfg.architecture, Os: cfg.os, Size: img.size,
+    GraphDriver: { Name: 'overlay2', Data: null },
+    RootFS: { Type: 'layers', Layers: img.diffIds },
+    Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
+  };
+}
+
+function progress(ctx: Ctx): (obj: Record<string, unknown>) => void {
+  const res = ctx.res;
+  if (!res) return () => {};
+  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+  return (obj) => { res.write(JSON.stringify(obj) + '\r\n'); };
+}
+
+export function imageRoutes(r: Router, b: Backend): void {
+  r.get('/images/json', async (ctx) => {
+    const f = parseFilters(ctx.query.get('filters'));
+    validateFilters(f, ['before', 'dangling', 'label', 'reference', 'since', 'until']);
+    const all = b.images.list().sort((x, y) => (x.created < y.created ? 1 : -1));
+    const out: Record<string, unknown>[] = [];
+    for (const img of all) {
+      const tags = b.images.tagsOf(img.id);
+      if (!matchAny(f, 'dangling', (v) => (v === 'true' || v === '1') === (tags.length === 0))) continue;
+      if (!matchAny(f, 'reference', (v) => tags.some((t) => globMatch(v, t) || globMatch(v, t.replace(/:[^:/]+$/, ''))))) continue;
+      const s = await summary(b, img);
+      if (!matchLabels(f, s['Labels'] as Record<string, string> | null)) continue;
+      if (f.has('reference') && tags.length === 0) continue;
+      out.push(s);
+    }
+    return { json: out };
+  });
+  r.get('/images/{name*}/json', async (ctx) => ({ json: await inspect(b, b.images.resolve(ctx.params['name'] ?? '')) }));
+  r.get('/images/{name*}/history', async (ctx) => {
+    const img = b.images.resolve(ctx.params['name'] ?? '');
+    const cfg = await b.images.config(img.id);
+    const hist = (cfg.history ?? []).slice().reverse();
+    let layer = img.layerSizes.length - 1;
+    return {
+      json: hist.map((h, i) => {
+        const size = h.empty_layer ? 0 : img.layerSizes[layer--] ?? 0;
+        return { Id: i === 0 ? img.id : '<missing>', Created: Math.floor(Date.parse(h.created ?? img.created) / 1000), CreatedBy: h.created_by ?? '', Tags: i === 0 ? b.images.tagsOf(img.id) : null, Size: size, Comment: h.comment ?? '' };
+      }),
+    };
+  });
+  r.delete('/images/{name*}', async (ctx) => ({
+    json: await b.images.remove(ctx.params['name'] ?? '', { force: qbool(ctx.query, 'force'), prune: !ctx.query.has('noprune') || !qbool(ctx.query, 'noprune') }),
+  }));
+  r.post('/images/{name*}/tag', (ctx) => {
+    const img = b.images.resolve(ctx.params['name'] ?? '');
+    const repo = ctx.query.get('repo') ?? '';
+    const tag = ctx.query.get('tag') ?? '';
+    if (!repo) throw new InvalidParameterError('repository name must have at least one component');
+    b.images.tag(img.id, tag ? `${repo}:${tag}` : repo);
+    return { status: 201, text: '' };
+  });
+  r.post('/images/create', async (ctx) => {
+    const q = ctx.query;
+    const fromSrc = q.get('fromSrc');
+    if (fromSrc !== null) {
+      if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not supported yet');
+      const send = progress(ctx);
+      try {
+        const changes: Record<string, unknown> = {};
+        for (const ch of q.getAll('changes')) applyChange(changes, ch);
+        const rec = await b.images.importRootfs(ctx.req, {
+          ...(q.get('repo') ? { repo: q.get('repo') ?? '' } : {}), ...(q.get('tag') ? { tag: q.get('tag') ?? '' } : {}),
+          ...(q.get('message') ? { message: q.get('message') ?? '' } : {}), changes,
+        });
+        send({ status: rec.id });
+      } catch (err) {
+        send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+      }
+      ctx.res?.end();
+      return undefined;
+    }
+    const from = q.get('fromImage') ?? '';
+    const tag = q.get('tag') ?? '';
+    const ref = withDefaultTag(parseReference(tag && !tag.startsWith('sha256:') ? `${from}:${tag}` : tag ? `${from}@${tag}` : from));
+    // TODO(#5): the registry client. Until then, name the missing piece clearly.
+    throw new NotImplementedError(`pull access denied for ${familiarString(ref)}: pulling images from a registry is not implemented yet in pier`);
+  });
+}
+
+/** `-c` changes of `docker import`: a subset of Dockerfile instructions. */
+function applyChange(cfg: Record<string, unknown>, change: string): void {
+  const m = /^\s*(\w+)\s+(.*)$/s.exec(change);
+  if (!m || !m[1]) throw new InvalidParameterError(`dockerfile parse error: invalid change "${change}"`);
+  const ins = m[1].toUpperCase();
+  const arg = (m[2] ?? '').trim();
+  const list = (): string[] => {
+    if (arg.startsWith('[')) {
+      try { return JSON.parse(arg) as string[]; } catch { /* shell form */ }
+    }
+    return ['/bin/sh', '-c', arg];
+  };
+  switch (ins) {
+    case 'CMD': cfg['Cmd'] = list(); break;
+    case 'ENTRYPOINT': cfg['Entrypoint'] = list(); break;
+    case 'ENV': {
+      const env = (cfg['Env'] as string[] | undefined) ?? [];
+      const kv = arg.includes('=') ? arg : arg.replace(/\s+/, '=');
+      env.push(kv);
+      cfg['Env'] = env;
+      break;
+    }
+    case 'WORKDIR': cfg['WorkingDir'] = arg; break;
+    case 'USER': cfg['User'] = arg; break;
+    case 'LABEL': {
+      const labels = (cfg['Labels'] as Record<string, string> | undefined) ?? {};
+      const [k = '', ...v] = arg.split('=');
+      labels[k] = v.join('=').replace(/^"|"$/g, '');
+      cfg['Labels'] = labels;
+      break;
+    }
+    case 'EXPOSE': {
+      const ports = (cfg['ExposedPorts'] as Record<string, object> | undefined) ?? {};
+      for (const p of arg.split(/\s+/)) ports[p.includes('/') ? p : `${p}/tcp`] = {};
+      cfg['ExposedPorts'] = ports;
+      break;
+    }
+    case 'VOLUME': {
+      const vols = (cfg['Volumes'] as Record<string, object> | undefined) ?? {};
+      for (const p of arg.startsWith('[') ? (JSON.parse(arg) as string[]) : arg.split(/\s+/)) vols[p] = {};
+      cfg['Volumes'] = vols;
+      break;
+    }
+    case 'STOPSIGNAL': cfg['StopSignal'] = arg; break;
+    default: throw new InvalidParameterError(`${ins} is not a valid change command`);
+  }
+}
+
+function globMatch(pattern: string, s: string): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+  return re.test(s);
+}

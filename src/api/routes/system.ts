@@ -1,0 +1,78 @@
+import { parseFilters, validateFilters, matchAny, matchLabels } from '../../pkg/filters/index.js';
+import { InvalidParameterError } from '../../errdefs/index.js';
+import { COMMON_HEADERS, type Ctx } from '../http.js';
+import type { Router } from '../router.js';
+import type { Backend } from '../backend.js';
+import type { EngineEvent } from '../../events/index.js';
+
+const PING_HEADERS = {
+  ...COMMON_HEADERS,
+  'Builder-Version': '1',
+  'Swarm': 'inactive',
+  'Cache-Control': 'no-cache, no-store, must-revalidate',
+  'Pragma': 'no-cache',
+  'Content-Type': 'text/plain; charset=utf-8',
+};
+
+/** Docker's --since/--until: unix seconds with an optional fraction → ns. */
+function parseTimestamp(v: string | null, key: string): bigint | undefined {
+  if (v === null || v === '') return undefined;
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(v.trim());
+  if (!m || !m[1]) throw new InvalidParameterError(`invalid value for ${key}: "${v}"`);
+  return BigInt(m[1]) * 1_000_000_000n + BigInt((m[2] ?? '').padEnd(9, '0') || '0');
+}
+
+function eventFilter(ctx: Ctx, b: Backend): (ev: EngineEvent) => boolean {
+  const f = parseFilters(ctx.query.get('filters'));
+  validateFilters(f, ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume']);
+  const containerIds = new Map<string, string>();
+  for (const ref of f.get('container') ?? []) {
+    const c = b.containers.tryGet(ref);
+    if (c) containerIds.set(c.Id, c.Name.slice(1));
+  }
+  return (ev) => {
+    const action = ev.Action.split(':')[0] ?? ev.Action;
+    if (!matchAny(f, 'type', (v) => v === ev.Type)) return false;
+    if (!matchAny(f, 'event', (v) => v === ev.Action || v === action)) return false;
+    if (!matchAny(f, 'container', (v) => ev.Type === 'container' && (ev.Actor.ID === v || ev.Actor.ID.startsWith(v) || ev.Actor.Attributes['name'] === v || containerIds.has(ev.Actor.ID)))) return false;
+    if (!matchAny(f, 'image', (v) => ev.Actor.Attributes['image'] === v || (ev.Type === 'image' && (ev.Actor.ID === v || ev.Actor.Attributes['name'] === v)))) return false;
+    if (!matchAny(f, 'scope', (v) => v === 'local')) return false;
+    if (!matchLabels(f, ev.Actor.Attributes)) return false;
+    if (f.has('network') && !matchAny(f, 'network', (v) => ev.Type === 'network' && (ev.Actor.ID === v || ev.Actor.Attributes['name'] === v))) return false;
+    if (f.has('volume') && !matchAny(f, 'volume', (v) => ev.Type === 'volume' && ev.Actor.ID === v)) return false;
+    if (f.has('daemon') && ev.Type !== 'daemon') return false;
+    return true;
+  };
+}
+
+export function systemRoutes(r: Router, b: Backend): void {
+  r.get('/_ping', (ctx) => {
+    const res = ctx.res;
+    if (!res) return undefined;
+    const body = ctx.method === 'HEAD' ? '' : 'OK';
+    res.writeHead(200, { ...PING_HEADERS, 'Content-Length': String(body.length) });
+    res.end(body);
+    return undefined;
+  });
+  r.head('/_ping', (ctx) => {
+    ctx.res?.writeHead(200, { ...PING_HEADERS, 'Content-Length': '0' });
+    ctx.res?.end();
+    return undefined;
+  });
+  r.get('/version', () => ({ json: b.system.version() }));
+  r.get('/info', () => ({ json: b.system.info() }));
+  r.get('/events', async (ctx) => {
+    const res = ctx.res;
+    if (!res) return undefined;
+    const since = parseTimestamp(ctx.query.get('since'), 'since');
+    const until = parseTimestamp(ctx.query.get('until'), 'until');
+    const filter = eventFilter(ctx, b);
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+    res.flushHeaders();
+    for await (const ev of b.events.subscribe({ ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), filter, signal: ctx.signal })) {
+      if (!res.write(JSON.stringify(ev) + '\n')) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+    return undefined;
+  });
+}

@@ -1,0 +1,86 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { channel } from 'node:diagnostics_channel';
+import type { Logger } from '../pkg/log/index.js';
+import { NotFoundError } from '../errdefs/index.js';
+import { errorStatus } from './errors.js';
+import { COMMON_HEADERS, sendJson, splitVersion, type Ctx } from './http.js';
+import type { Router } from './router.js';
+
+const traceRequest = channel('pier:api:request');
+
+/** Builds the Engine API HTTP server around a route table. */
+export function createApiServer(router: Router, log: Logger): Server {
+  let reqSeq = 0;
+  const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 });
+
+  const dispatch = async (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex | undefined, head: Buffer | undefined): Promise<void> => {
+    const t0 = performance.now();
+    const rid = ++reqSeq;
+    const url = new URL(req.url ?? '/', 'http://pier');
+    const ac = new AbortController();
+    const abort = (): void => ac.abort();
+    if (res) res.on('close', () => { if (!res.writableFinished) abort(); });
+    if (socket) socket.on('close', abort);
+    let status = 200;
+    try {
+      const { version, path } = splitVersion(url.pathname);
+      const m = router.match(req.method ?? 'GET', path);
+      if (m === undefined || m === 'method') {
+        throw new NotFoundError(m === 'method' ? `page not found` : 'page not found');
+      }
+      const ctx: Ctx = {
+        req, method: req.method ?? 'GET', path, params: m.params, query: url.searchParams, version, signal: ac.signal,
+        ...(res ? { res } : {}), ...(socket ? { socket } : {}), ...(head ? { head } : {}),
+      };
+      if (socket && !m.hijack) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{"message":"this endpoint does not upgrade"}\n');
+        return;
+      }
+      const reply = await m.handler(ctx);
+      if (!res || res.headersSent || res.writableEnded) return;
+      if (reply === undefined) {
+        status = 204;
+        res.writeHead(204, COMMON_HEADERS);
+        res.end();
+      } else if ('json' in reply) {
+        status = reply.status ?? 200;
+        sendJson(res, status, reply.json, reply.headers);
+      } else {
+        status = reply.status;
+        const text = reply.text ?? '';
+        res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...reply.headers });
+        res.end(text);
+      }
+    } catch (err) {
+      const e = errorStatus(err);
+      status = e.status;
+      if (e.status >= 500) log.error('request failed', { req: rid, method: req.method, url: req.url, err });
+      else log.debug('request refused', { req: rid, method: req.method, url: req.url, status: e.status, message: e.message });
+      if (e.canceled) { res?.destroy(); socket?.destroy(); return; }
+      if (res && !res.headersSent) {
+        if (e.status === 304) { res.writeHead(304, COMMON_HEADERS); res.end(); }
+        else sendJson(res, e.status, { message: e.message });
+      } else if (res) {
+        res.destroy();
+      } else if (socket && !socket.destroyed) {
+        const body = JSON.stringify({ message: e.message }) + '\n';
+        socket.end(`HTTP/1.1 ${e.status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nApi-Version: ${COMMON_HEADERS['Api-Version']}\r\n\r\n${body}`);
+      }
+    } finally {
+      if (log.enabled('debug')) log.debug('request', { req: rid, method: req.method, url: req.url, status, ms: +(performance.now() - t0).toFixed(2) });
+      if (traceRequest.hasSubscribers) traceRequest.publish({ method: req.method, url: req.url, status, ms: performance.now() - t0 });
+    }
+  };
+
+  server.on('request', (req, res) => { void dispatch(req, res, undefined, undefined); });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => { /* client vanished mid-stream: the handler's close path cleans up */ });
+    void dispatch(req, undefined, socket, head);
+  });
+  server.on('clientError', (err, socket) => {
+    if (!socket.writable) return;
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n' + JSON.stringify({ message: `bad request: ${err.message}` }) + '\n');
+  });
+  return server;
+}

@@ -1,0 +1,31 @@
+// The Engine API client: one Transport shared by the per-resource clients.
+
+import { ContainersClient } from './containers.js';
+import { ExecClient } from './exec.js';
+import { ImagesClient } from './images.js';
+import { SystemClient } from './system.js';
+import { Transport } from './transport.js';
+
+/** The socket pier talks to when nothing else is configured. */
+export const DEFAULT_HOST = 'unix:///run/pier/pier.sock';
+
+export class Client {
+  readonly transport: Transport;
+  readonly containers: ContainersClient;
+  readonly exec: ExecClient;
+  readonly images: ImagesClient;
+  readonly system: SystemClient;
+
+  constructor(host: string = DEFAULT_HOST, opts: { version?: string } = {}) {
+    this.transport = new Transport(host, opts);
+    this.containers = new ContainersClient(this.transport);
+    this.exec = new ExecClient(this.transport);
+    this.images = new ImagesClient(this.transport);
+    this.system = new SystemClient(this.transport);
+  }
+
+  get host(): string { return this.transport.host; }
+
+  /** Releases idle connections (the process can exit without it; keep-alive sockets are unref'd). */
+  close(): void { this.transport.close(); }
+}

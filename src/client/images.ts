@@ -1,0 +1,45 @@
+// /images/* endpoints.
+
+import type { Readable } from 'node:stream';
+import type { Response, Transport } from './transport.js';
+import type { ImageDeleteItem, ImageInspect, ImageSummary } from './types.js';
+
+/** base64url of `{}`: what docker sends when it has no credentials. */
+export const EMPTY_AUTH = 'e30=';
+
+export class ImagesClient {
+  readonly #t: Transport;
+  constructor(t: Transport) { this.#t = t; }
+
+  list(opts: { all?: boolean; filters?: string; digests?: boolean } = {}): Promise<ImageSummary[]> {
+    return this.#t.json('GET', '/images/json', { query: { all: opts.all ? '1' : undefined, filters: opts.filters, digests: opts.digests ? '1' : undefined } });
+  }
+
+  inspect(name: string): Promise<ImageInspect> {
+    return this.#t.json('GET', `/images/${name}/json`);
+  }
+
+  /** POST /images/create?fromImage=…: the progress stream (JSON lines). */
+  pull(fromImage: string, opts: { tag?: string; platform?: string; auth?: string } = {}): Promise<Response> {
+    return this.#t.request('POST', '/images/create', {
+      query: { fromImage, tag: opts.tag || undefined, platform: opts.platform || undefined },
+      headers: { 'X-Registry-Auth': opts.auth ?? EMPTY_AUTH },
+    });
+  }
+
+  /** POST /images/create?fromSrc=-: imports a rootfs tarball sent as the body. */
+  import(body: Readable, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string }): Promise<Response> {
+    return this.#t.request('POST', '/images/create', {
+      query: { fromSrc: '-', repo: opts.repo || undefined, tag: opts.tag || undefined, message: opts.message || undefined, changes: opts.changes && opts.changes.length > 0 ? opts.changes : undefined, platform: opts.platform || undefined },
+      body, contentType: 'application/x-tar',
+    });
+  }
+
+  async tag(source: string, repo: string, tag?: string): Promise<void> {
+    await this.#t.call('POST', `/images/${source}/tag`, { query: { repo, tag: tag || undefined } });
+  }
+
+  remove(name: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteItem[]> {
+    return this.#t.json('DELETE', `/images/${name}`, { query: { force: opts.force ? '1' : undefined, noprune: opts.noprune ? '1' : undefined } });
+  }
+}

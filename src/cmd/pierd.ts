@@ -1,0 +1,40 @@
+// pierd: the pier daemon's entry point — argv → config → Daemon, exit code.
+import { loadConfig, USAGE } from '../daemon/config.js';
+import { Daemon, PIER_VERSION } from '../daemon/daemon.js';
+
+async function main(): Promise<number> {
+  let cfg;
+  try {
+    cfg = loadConfig(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`pierd: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+  if (cfg.showHelp) { process.stdout.write(USAGE); return 0; }
+  if (cfg.showVersion) { process.stdout.write(`pier version ${PIER_VERSION}\n`); return 0; }
+  const d = new Daemon(cfg);
+  let stopping = false;
+  const shutdown = (sig: string): void => {
+    if (stopping) return;
+    stopping = true;
+    d.log.info('shutting down', { signal: sig });
+    d.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGPIPE', () => { /* a client vanished: handled per connection */ });
+  try {
+    await d.start();
+  } catch (err) {
+    d.log.error('pierd failed to start', { err });
+    process.stderr.write(`pierd: ${err instanceof Error ? err.message : String(err)}\n`);
+    await d.stop().catch(() => undefined);
+    return 1;
+  }
+  return -1;
+}
+
+main().then((code) => { if (code >= 0) process.exitCode = code; }, (err: unknown) => {
+  process.stderr.write(`pierd: ${String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,799 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { ConflictError, InvalidParameterError, NotFoundError, NotModifiedError, SystemError, messageOf } from '../errdefs/index.js';
+import type { Store, Table } from '../store/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Logger } from '../pkg/log/index.js';
+import type { ContainerConfig, HostConfig, NetworkingConfig } from '../pkg/engine/index.js';
+import { ZERO_TIME } from '../pkg/engine/index.js';
+import type { ImageService, ImageRecord } from '../images/index.js';
+import type { Snapshotter } from '../snapshots/index.js';
+import type { ConmonRuntime, TaskInfo } from '../runtime/index.js';
+import { mountOverlay, unmount, removeCgroup, top, readCgroupStats, detectCgroupLayout, type CgroupSetup } from '../kernel/index.js';
+import { newId, generateName, validateContainerName } from '../pkg/ids/index.js';
+import { buildSpec, resolveArgs, type SpecInput, type ImageRuntimeConfig } from './oci-spec.js';
+import { writeEtcFiles } from './etc-files.js';
+import { initialState, type ContainerRecord } from './container-record.js';
+import { parseSignal } from './signals.js';
+import { RestartManager } from './restart-manager.js';
+import { diffUpper, type Change } from './container-ops.js';
+
+export interface ContainerServiceOptions {
+  store: Store;
+  images: Pick<ImageService, 'resolve' | 'get' | 'config' | 'topLayer'>;
+  snapshots: Snapshotter;
+  runtime: ConmonRuntime;
+  events: EventBus;
+  log: Logger;
+  dataRoot: string;
+  execRoot: string;
+  cgroups: CgroupSetup;
+  daemonCaps: readonly string[];
+  initPath?: string;
+  seccompProfile?: unknown;
+}
+
+export interface CreateRequest {
+  name?: string;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  networkingConfig: NetworkingConfig;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+export interface WaitResult { StatusCode: number; Error: { Message: string } | null }
+
+/** A pending or live attach: the helper's framed output (raw with a TTY). */
+export interface AttachRequest {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Called once the attach is connected to the container's conmon. */
+  onReady: (helper: ChildProcess) => void;
+  onError: (err: unknown) => void;
+}
+
+const RUNNING_STATES = new Set(['running', 'paused', 'restarting']);
+
+/** Containers: the records and their lifecycle (create/start/stop/kill/rm/wait/restart). */
+export class ContainerService {
+  readonly #o: ContainerServiceOptions;
+  readonly #t: Table<ContainerRecord>;
+  readonly #waiters = new Map<string, { cond: WaitCondition; resolve: (r: WaitResult) => void }[]>();
+  readonly #pendingAttach = new Map<string, AttachRequest[]>();
+  readonly #unwatch = new Map<string, () => void>();
+  readonly #busy = new Map<string, Promise<unknown>>();
+  readonly restarts: RestartManager;
+  readonly log: Logger;
+
+  constructor(o: ContainerServiceOptions) {
+    this.#o = o;
+    this.log = o.log;
+    this.#t = o.store.table<ContainerRecord>('containers', { unique: ['name'] });
+    this.restarts = new RestartManager((id) => this.#restartFromPolicy(id), o.log);
+  }
+
+  get runtime(): ConmonRuntime { return this.#o.runtime; }
+  get options(): ContainerServiceOptions { return this.#o; }
+
+  // ---- lookup ---------------------------------------------------------------
+
+  /** Exact ID, then exact name, then unique ID prefix (docker's order). NotFoundError `No such container: x`. */
+  get(ref: string): ContainerRecord {
+    const c = this.tryGet(ref);
+    if (!c) throw new NotFoundError(`No such container: ${ref}`);
+    return c;
+  }
+
+  tryGet(ref: string): ContainerRecord | undefined {
+    if (!ref) return undefined;
+    const byId = this.#t.get(ref);
+    if (byId) return byId;
+    const byName = this.#t.getBy('name', ref.startsWith('/') ? ref : `/${ref}`);
+    if (byName) return byName;
+    if (/^[a-f0-9]+$/.test(ref)) {
+      const ids = this.#t.idsWithPrefix(ref, 2);
+      if (ids.length > 1) throw new InvalidParameterError(`Multiple IDs found with provided prefix: ${ref}`);
+      if (ids[0]) return this.#t.get(ids[0]);
+    }
+    return undefined;
+  }
+
+  list(): ContainerRecord[] { return this.#t.all(); }
+  count(): number { return this.#t.count(); }
+
+  #save(c: ContainerRecord): void {
+    this.#t.put(c.Id, c, { name: c.Name });
+  }
+
+  #event(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    const attrs: Record<string, string> = { ...(c.Config.Labels ?? {}), image: c.Config.Image, name: c.Name.slice(1), ...extra };
+    this.#o.events.publish({ Type: 'container', Action: action, Actor: { ID: c.Id, Attributes: attrs } });
+  }
+
+  /** Serialises state changes per container. */
+  async #exclusive<R>(id: string, fn: () => Promise<R>): Promise<R> {
+    const prev = this.#busy.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.#busy.set(id, settled);
+    try {
+      return await next;
+    } finally {
+      if (this.#busy.get(id) === settled) this.#busy.delete(id);
+    }
+  }
+
+  // ---- paths ------------------------------------------------------------------
+
+  containerDir(id: string): string { return join(this.#o.dataRoot, 'containers', id); }
+  bundleDir(id: string): string { return join(this.#o.execRoot, 'containers', id); }
+  rootfsDir(id: string): string { return join(this.bundleDir(id), 'rootfs'); }
+  cgroupsPath(id: string): string { return `/pier/${id}`; }
+
+  // ---- create -------------------------------------------------------------------
+
+  async create(req: CreateRequest): Promise<{ Id: string; Warnings: string[] }> {
+    const { config, hostConfig } = req;
+    const image = this.#o.images.resolve(config.Image);
+    const imgCfg = (await this.#o.images.config(image.id)).config ?? {};
+    const args = resolveArgs(config, imgCfg);
+    if (args.length === 0) throw new InvalidParameterError('No command specified');
+    if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') {
+      throw new InvalidParameterError("can't create 'AutoRemove' container with restart policy");
+    }
+    this.#validateHostConfig(hostConfig);
+    const id = newId();
+    let name: string;
+    if (req.name) {
+      name = `/${validateContainerName(req.name)}`;
+      const other = this.#t.getBy('name', name);
+      if (other) throw this.#nameConflict(name, other.Id);
+    } else {
+      name = '';
+      for (let i = 0; i < 10 && !name; i++) {
+        const candidate = `/${generateName(i)}`;
+        if (!this.#t.getBy('name', candidate)) name = candidate;
+      }
+      if (!name) name = `/${id.slice(0, 12)}`;
+    }
+    const dir = this.containerDir(id);
+    const snapshotKey = `container-${id}`;
+    const now = new Date().toISOString();
+    const cfg: ContainerConfig = { ...config, Hostname: config.Hostname || id.slice(0, 12) };
+    const rec: ContainerRecord = {
+      Id: id, Name: name, Created: now, Path: args[0] ?? '', Args: args.slice(1), Config: cfg, HostConfig: hostConfig,
+      NetworkingConfig: req.networkingConfig, Image: image.id, State: initialState(), RestartCount: 0, ExecIDs: null,
+      Platform: 'linux', Driver: 'overlay2', LogPath: join(dir, 'ctr.log'), ResolvConfPath: join(dir, 'resolv.conf'),
+      HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'), Mounts: [],
+      pier: { snapshotKey, manuallyStopped: false, hasBeenStarted: false, runtime: '' },
+    };
+    // Host objects first, then the record: a crash in between leaves only garbage for GC.
+    await mkdir(dir, { recursive: true });
+    try {
+      await this.#o.snapshots.prepare(snapshotKey, this.#o.images.topLayer(image));
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    try {
+      this.#t.insert(id, rec, { name });
+    } catch (err) {
+      await this.#o.snapshots.remove(snapshotKey).catch(() => undefined);
+      await rm(dir, { recursive: true, force: true });
+      if (err instanceof ConflictError) {
+        const other = this.#t.getBy('name', name);
+        throw this.#nameConflict(name, other?.Id ?? '');
+      }
+      throw err;
+    }
+    this.#event(rec, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  #nameConflict(name: string, otherId: string): ConflictError {
+    return new ConflictError(`Conflict. The container name "${name}" is already in use by container "${otherId}". You have to remove (or rename) that container to be able to reuse that name.`);
+  }
+
+  #validateHostConfig(h: HostConfig): void {
+    if (h.Memory > 0 && h.Memory < 6 * 1024 * 1024) throw new InvalidParameterError('Minimum memory limit allowed is 6MB');
+    if (h.MemorySwap > 0 && h.Memory > 0 && h.MemorySwap < h.Memory) {
+      throw new InvalidParameterError('Minimum memoryswap limit should be larger than memory limit, see usage');
+    }
+    if (h.NanoCpus < 0) throw new InvalidParameterError('Range of CPUs is from 0.01 to N, where N is the number of CPUs available');
+    if (h.NanoCpus > 0 && h.NanoCpus > (navigatorCpus() * 1e9)) {
+      throw new InvalidParameterError(`Range of CPUs is from 0.01 to ${navigatorCpus()}.00, as there are only ${navigatorCpus()} CPUs available`);
+    }
+    if (h.NanoCpus > 0 && (h.CpuQuota > 0 || h.CpuPeriod > 0)) {
+      throw new InvalidParameterError('Conflicting options: Nano CPUs and CPU Period cannot both be set');
+    }
+    const rp = h.RestartPolicy;
+    if (rp.Name !== '' && rp.Name !== 'no' && rp.Name !== 'always' && rp.Name !== 'unless-stopped' && rp.Name !== 'on-failure') {
+      throw new InvalidParameterError(`invalid restart policy: unknown policy '${String(rp.Name)}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+    }
+    if (rp.MaximumRetryCount < 0) throw new InvalidParameterError('invalid restart policy: maximum retry count cannot be negative');
+    if (rp.MaximumRetryCount > 0 && rp.Name !== 'on-failure') {
+      throw new InvalidParameterError(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    }
+    const nm = h.NetworkMode;
+    if (!(nm === '' || nm === 'default' || nm === 'bridge' || nm === 'none' || nm === 'host' || nm.startsWith('container:'))) {
+      throw new NotFoundError(`network ${nm} not found`);
+    }
+  }
+
+  // ---- start --------------------------------------------------------------------
+
+  async start(ref: string): Promise<void> {
+    const c0 = this.get(ref);
+    await this.#exclusive(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      if (c.State.Status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
+      if (c.State.Running) throw new NotModifiedError('container already started');
+      if (c.State.Status === 'removing' || c.State.Dead) throw new ConflictError(`container is marked for removal and cannot be started`);
+      this.restarts.cancel(c.Id);
+      c.pier.manuallyStopped = false;
+      await this.#startTask(c);
+    });
+  }
+
+  /** Mounts the rootfs, writes the bundle, creates and starts the task. Cleans up on failure. */
+  async #startTask(c: ContainerRecord): Promise<void> {
+    const id = c.Id;
+    const bundle = this.bundleDir(id);
+    const rootfs = this.rootfsDir(id);
+    const image = this.#o.images.get(c.Image);
+    let mounted = false;
+    try {
+      await mkdir(rootfs, { recursive: true });
+      const mounts = await this.#o.snapshots.mounts(c.pier.snapshotKey);
+      const m = mounts[0];
+      if (m) await this.#mount(m, rootfs);
+      mounted = true;
+      const hostNet = c.HostConfig.NetworkMode === 'host';
+      const etc = await writeEtcFiles({
+        dir: this.containerDir(id), hostname: c.Config.Hostname, domainname: c.Config.Domainname, hostNetwork: hostNet,
+        extraHosts: c.HostConfig.ExtraHosts, dns: c.HostConfig.Dns, dnsSearch: c.HostConfig.DnsSearch,
+        dnsOptions: c.HostConfig.DnsOptions, addresses: [],
+      });
+      const spec = buildSpec(await this.specInput(c, image, etc));
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      this.#o.runtime.exits.clear(id);
+      const task = await this.#o.runtime.create(id, {
+        bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, name: c.Name.slice(1),
+      });
+      // Attach whoever is waiting before the process runs, so no output is lost.
+      await this.#connectPendingAttaches(c);
+      const unwatch = this.#o.runtime.exits.onExit(id, (code) => { void this.#onExit(id, code); });
+      this.#unwatch.set(id, unwatch);
+      try {
+        await this.#o.runtime.start(id);
+      } catch (err) {
+        unwatch();
+        this.#unwatch.delete(id);
+        await this.#o.runtime.kill(id, 9).catch(() => undefined);
+        await this.#o.runtime.delete(id).catch(() => undefined);
+        throw err;
+      }
+      c.State = {
+        ...c.State, Status: 'running', Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
+        Pid: task.pid, ExitCode: 0, Error: '', StartedAt: new Date().toISOString(),
+        FinishedAt: c.pier.hasBeenStarted ? c.State.FinishedAt : ZERO_TIME,
+      };
+      c.pier.task = task;
+      c.pier.hasBeenStarted = true;
+      this.#save(c);
+      this.#event(c, 'start');
+    } catch (err) {
+      this.#failPendingAttaches(id, err);
+      if (mounted) await unmount(rootfs).catch(() => undefined);
+      removeCgroup(this.#o.cgroups, this.cgroupsPath(id));
+      const msg = messageOf(err);
+      const fresh = this.tryGet(id);
+      if (fresh) {
+        fresh.State = { ...fresh.State, Status: fresh.pier.hasBeenStarted ? 'exited' : 'created', Running: false, Pid: 0, Error: msg,
+          ExitCode: /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied|is a directory/.test(msg) ? 126 : 128 };
+        this.#save(fresh);
+        if (fresh.HostConfig.AutoRemove) await this.#removeNow(fresh).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  async #mount(m: { type: string; source: string; options: readonly string[] }, target: string): Promise<void> {
+    if (m.type === 'overlay') {
+      const opt = (k: string): string | undefined => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+      const lower = opt('lowerdir')?.split(':') ?? [];
+      const upper = opt('upperdir');
+      const work = opt('workdir');
+      await mountOverlay(target, { lower, ...(upper ? { upper } : {}), ...(work ? { work } : {}) });
+    } else {
+      const { mountBind } = await import('../kernel/index.js');
+      await mountBind(m.source, target, { readonly: m.options.includes('ro') });
+    }
+  }
+
+  /** The spec input a container runs with (exec builds on the same). */
+  async specInput(c: ContainerRecord, image: ImageRecord | undefined, etc?: { hostname: string; hosts: string; resolvConf: string }): Promise<SpecInput> {
+    const imgCfg: ImageRuntimeConfig = image ? ((await this.#o.images.config(image.id)).config ?? {}) : {};
+    const nm = c.HostConfig.NetworkMode;
+    let network: SpecInput['network'] = { mode: 'none' };
+    if (nm === 'host') network = { mode: 'host' };
+    else if (nm.startsWith('container:')) {
+      const other = this.get(nm.slice('container:'.length));
+      if (!other.State.Running) throw new ConflictError(`cannot join network of a non running container: ${other.Id}`);
+      network = { mode: 'netns', path: `/proc/${other.State.Pid}/ns/net` };
+    }
+    const input: SpecInput = {
+      id: c.Id, config: c.Config, image: imgCfg, hostConfig: c.HostConfig, rootfs: this.rootfsDir(c.Id),
+      hostname: c.Config.Hostname,
+      etc: etc ?? { hostname: c.HostnamePath, hosts: c.HostsPath, resolvConf: c.ResolvConfPath },
+      network, cgroupsPath: this.cgroupsPath(c.Id), cgroupVersion: this.#o.cgroups.version, daemonCaps: this.#o.daemonCaps,
+    };
+    if (this.#o.initPath) input.initPath = this.#o.initPath;
+    if (this.#o.seccompProfile !== undefined) input.seccompProfile = this.#o.seccompProfile;
+    return input;
+  }
+
+  // ---- attach -------------------------------------------------------------------
+
+  /**
+   * Attaches to a container's stdio. For a container that is not running yet,
+   * the attach is held until `start` connects it (before the process runs).
+   */
+  attach(ref: string, req: AttachRequest): { cancel: () => void } {
+    const c = this.get(ref);
+    if (c.State.Running && !c.State.Restarting) {
+      void this.#o.runtime.attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin })
+        .then(req.onReady, req.onError);
+      this.#event(c, 'attach');
+      return { cancel: () => {} };
+    }
+    const list = this.#pendingAttach.get(c.Id) ?? [];
+    list.push(req);
+    this.#pendingAttach.set(c.Id, list);
+    this.#event(c, 'attach');
+    return {
+      cancel: () => {
+        const l = this.#pendingAttach.get(c.Id);
+        if (!l) return;
+        const i = l.indexOf(req);
+        if (i >= 0) l.splice(i, 1);
+        if (l.length === 0) this.#pendingAttach.delete(c.Id);
+      },
+    };
+  }
+
+  async #connectPendingAttaches(c: ContainerRecord): Promise<void> {
+    const list = this.#pendingAttach.get(c.Id);
+    if (!list) return;
+    this.#pendingAttach.delete(c.Id);
+    await Promise.all(list.map(async (req) => {
+      try {
+        const helper = await this.#o.runtime.attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin });
+        req.onReady(helper);
+      } catch (err) {
+        req.onError(err);
+      }
+    }));
+  }
+
+  #failPendingAttaches(id: string, err: unknown): void {
+    const list = this.#pendingAttach.get(id);
+    this.#pendingAttach.delete(id);
+    for (const r of list ?? []) r.onError(err);
+  }
+
+  // ---- exit ----------------------------------------------------------------------
+
+  async #onExit(id: string, code: number): Promise<void> {
+    this.#unwatch.get(id)?.();
+    this.#unwatch.delete(id);
+    await this.#exclusive(id, async () => {
+      const c = this.tryGet(id);
+      if (!c) return;
+      const oom = existsSync(join(this.bundleDir(id), 'persist', 'oom'));
+      await this.#cleanupTask(c);
+      const started = Date.parse(c.State.StartedAt);
+      c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
+      delete c.pier.task;
+      c.pier.runtime = String((Date.now() - started) / 1000);
+      if (oom) this.#event(c, 'oom');
+      this.#save(c);
+      this.#event(c, 'die', { exitCode: String(code) });
+      this.#resolveWaiters(id, ['next-exit', 'not-running'], { StatusCode: code, Error: null });
+      if (c.HostConfig.AutoRemove) {
+        await this.#removeNow(c);
+        return;
+      }
+      const delay = this.restarts.shouldRestart(c, code);
+      if (delay !== undefined) {
+        c.State = { ...c.State, Status: 'restarting', Restarting: true };
+        this.#save(c);
+        this.restarts.schedule(id, delay);
+      }
+    });
+  }
+
+  async #restartFromPolicy(id: string): Promise<void> {
+    await this.#exclusive(id, async () => {
+      const c = this.tryGet(id);
+      if (!c || c.State.Status !== 'restarting' || c.pier.manuallyStopped) return;
+      c.RestartCount++;
+      this.#save(c);
+      try {
+        await this.#startTask(c);
+      } catch (err) {
+        this.log.warn('restart failed', { container: id, err: messageOf(err) });
+        const fresh = this.tryGet(id);
+        if (fresh) {
+          const delay = this.restarts.shouldRestart(fresh, fresh.State.ExitCode);
+          if (delay !== undefined) {
+            fresh.State = { ...fresh.State, Status: 'restarting', Restarting: true };
+            this.#save(fresh);
+            this.restarts.schedule(id, delay);
+          } else {
+            fresh.State = { ...fresh.State, Status: 'exited', Restarting: false };
+            this.#save(fresh);
+          }
+        }
+      }
+    });
+  }
+
+  async #cleanupTask(c: ContainerRecord): Promise<void> {
+    await this.#o.runtime.delete(c.Id).catch((err: unknown) => this.log.warn('task delete failed', { container: c.Id, err: messageOf(err) }));
+    await unmount(this.rootfsDir(c.Id)).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
+    removeCgroup(this.#o.cgroups, this.cgroupsPath(c.Id));
+  }
+
+  #resolveWaiters(id: string, conds: WaitCondition[], r: WaitResult): void {
+    const list = this.#waiters.get(id);
+    if (!list) return;
+    const keep = list.filter((w) => {
+      if (conds.includes(w.cond)) { w.resolve(r); return false; }
+      return true;
+    });
+    if (keep.length) this.#waiters.set(id, keep);
+    else this.#waiters.delete(id);
+  }
+
+  /**
+   * Waits for a condition: `not-running` (now, if not running), `next-exit`,
+   * `removed`. The returned promise is registered synchronously, before any
+   * following start, so a fast exit is never missed.
+   */
+  wait(ref: string, cond: WaitCondition, signal?: AbortSignal): Promise<WaitResult> {
+    const c = this.get(ref);
+    if (cond === 'not-running' && !c.State.Running && c.State.Status !== 'restarting') {
+      return Promise.resolve({ StatusCode: c.State.ExitCode, Error: null });
+    }
+    return new Promise((resolve) => {
+      const entry = { cond, resolve };
+      const list = this.#waiters.get(c.Id) ?? [];
+      list.push(entry);
+      this.#waiters.set(c.Id, list);
+      signal?.addEventListener('abort', () => {
+        const l = this.#waiters.get(c.Id);
+        if (l) {
+          const i = l.indexOf(entry);
+          if (i >= 0) l.splice(i, 1);
+        }
+        resolve({ StatusCode: -1, Error: { Message: 'context canceled' } });
+      }, { once: true });
+    });
+  }
+
+  // ---- stop / kill / restart -------------------------------------------------------
+
+  async stop(ref: string, o: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c0 = this.get(ref);
+    this.restarts.cancel(c0.Id);
+    if (c0.State.Status === 'restarting') {
+      await this.#exclusive(c0.Id, async () => {
+        const c = this.get(c0.Id);
+        c.pier.manuallyStopped = true;
+        c.State = { ...c.State, Status: 'exited', Restarting: false };
+        this.#save(c);
+      });
+      return;
+    }
+    if (!c0.State.Running) throw new NotModifiedError('container already stopped');
+    c0.pier.manuallyStopped = true;
+    this.#save(c0);
+    const stopSignal = parseSignal(o.signal || c0.Config.StopSignal || 'SIGTERM');
+    const timeout = o.timeout ?? c0.Config.StopTimeout ?? 10;
+    const exited = this.wait(c0.Id, 'not-running');
+    if (c0.State.Paused) await this.#o.runtime.resume(c0.Id).catch(() => undefined);
+    try {
+      await this.#o.runtime.kill(c0.Id, stopSignal);
+      this.#event(c0, 'kill', { signal: String(stopSignal) });
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+    }
+    const timedOut = timeout < 0 ? false : await Promise.race([
+      exited.then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), timeout * 1000).unref()),
+    ]);
+    if (timedOut) {
+      await this.#o.runtime.kill(c0.Id, 9, { all: true }).catch(() => undefined);
+      this.#event(c0, 'kill', { signal: '9' });
+      await exited;
+    }
+    const c = this.tryGet(c0.Id);
+    if (c) this.#event(c, 'stop');
+  }
+
+  async kill(ref: string, signal = 'KILL'): Promise<void> {
+    const c = this.get(ref);
+    const sig = parseSignal(signal);
+    if (!c.State.Running || c.State.Restarting) {
+      throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.Id} is not running`);
+    }
+    if (sig === 9 || sig === 15 || sig === 2) {
+      c.pier.manuallyStopped = true;
+      this.restarts.cancel(c.Id);
+      this.#save(c);
+    }
+    await this.#o.runtime.kill(c.Id, sig);
+    this.#event(c, 'kill', { signal: String(sig) });
+  }
+
+  async restart(ref: string, o: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const c = this.get(ref);
+    if (c.State.Running || c.State.Status === 'restarting') {
+      try { await this.stop(c.Id, o); } catch (err) { if (!(err instanceof NotModifiedError)) throw err; }
+    }
+    await this.start(c.Id);
+    const fresh = this.tryGet(c.Id);
+    if (fresh) this.#event(fresh, 'restart');
+  }
+
+  async pause(ref: string): Promise<void> {
+    const c = this.get(ref);
+    await this.#exclusive(c.Id, async () => {
+      const cur = this.get(c.Id);
+      if (!cur.State.Running) throw new ConflictError(`Container ${cur.Id} is not running`);
+      if (cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is already paused`);
+      await this.#o.runtime.pause(cur.Id);
+      cur.State = { ...cur.State, Status: 'paused', Paused: true };
+      this.#save(cur);
+      this.#event(cur, 'pause');
+    });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.get(ref);
+    await this.#exclusive(c.Id, async () => {
+      const cur = this.get(c.Id);
+      if (!cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is not paused`);
+      await this.#o.runtime.resume(cur.Id);
+      cur.State = { ...cur.State, Status: 'running', Paused: false };
+      this.#save(cur);
+      this.#event(cur, 'unpause');
+    });
+  }
+
+  // ---- remove ------------------------------------------------------------------------
+
+  async remove(ref: string, o: { force: boolean; volumes: boolean }): Promise<void> {
+    const c = this.get(ref);
+    if (c.State.Running || c.State.Status === 'restarting') {
+      if (!o.force) {
+        const what = c.State.Paused ? 'paused' : c.State.Restarting ? 'restarting' : 'running';
+        throw new ConflictError(`cannot remove container "${c.Name}": container is ${what}: stop the container before removing or force remove`);
+      }
+      this.restarts.cancel(c.Id);
+      c.pier.manuallyStopped = true;
+      this.#save(c);
+      if (c.State.Status === 'restarting') {
+        await this.#exclusive(c.Id, async () => { await this.#removeNow(this.get(c.Id)); });
+        return;
+      }
+      const exited = this.wait(c.Id, 'not-running');
+      if (c.State.Paused) await this.#o.runtime.resume(c.Id).catch(() => undefined);
+      await this.#o.runtime.kill(c.Id, 9, { all: true }).catch(() => undefined);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
+    }
+    await this.#exclusive(c.Id, async () => {
+      const cur = this.tryGet(c.Id);
+      if (!cur) return; // AutoRemove got there first
+      if (cur.State.Running) throw new ConflictError(`cannot remove container "${cur.Name}": could not kill: container did not stop`);
+      await this.#removeNow(cur);
+    });
+  }
+
+  /** Deletes everything a container owns; record last-but-one, event last. */
+  async #removeNow(c: ContainerRecord): Promise<void> {
+    this.restarts.cancel(c.Id);
+    await this.#cleanupTask(c);
+    this.#t.delete(c.Id);
+    await this.#o.snapshots.remove(c.pier.snapshotKey).catch((err: unknown) => this.log.warn('snapshot remove failed', { container: c.Id, err: messageOf(err) }));
+    await rm(this.containerDir(c.Id), { recursive: true, force: true });
+    await rm(this.bundleDir(c.Id), { recursive: true, force: true });
+    this.#event(c, 'destroy');
+    this.#resolveWaiters(c.Id, ['removed', 'next-exit', 'not-running'], { StatusCode: c.State.ExitCode, Error: null });
+  }
+
+  // ---- rename / update ------------------------------------------------------------
+
+  rename(ref: string, newName: string): void {
+    const c = this.get(ref);
+    if (!newName) throw new InvalidParameterError('Neither old nor new names may be empty');
+    const name = `/${validateContainerName(newName)}`;
+    if (name === c.Name) throw new InvalidParameterError(`Renaming a container with the same name as its current name`);
+    const other = this.#t.getBy('name', name);
+    if (other) throw this.#nameConflict(name, other.Id);
+    const old = c.Name;
+    c.Name = name;
+    this.#save(c);
+    this.#event(c, 'rename', { oldName: old });
+  }
+
+  /** `docker update`: new limits recorded and applied to a running task. */
+  async update(ref: string, patch: Partial<HostConfig>): Promise<string[]> {
+    const c = this.get(ref);
+    const next: HostConfig = { ...c.HostConfig };
+    const keys = ['Memory', 'MemorySwap', 'MemoryReservation', 'NanoCpus', 'CpuShares', 'CpuPeriod', 'CpuQuota', 'CpusetCpus', 'CpusetMems', 'PidsLimit', 'BlkioWeight'] as const;
+    for (const k of keys) {
+      const v = patch[k];
+      if (v !== undefined && v !== null && v !== 0 && v !== '') (next as unknown as Record<string, unknown>)[k] = v;
+    }
+    if (patch.RestartPolicy && patch.RestartPolicy.Name) next.RestartPolicy = patch.RestartPolicy;
+    if (next.AutoRemove && next.RestartPolicy.Name && next.RestartPolicy.Name !== 'no') {
+      throw new InvalidParameterError('Cannot update restart policy for a container with AutoRemove enabled');
+    }
+    this.#validateHostConfig(next);
+    if (c.State.Running && next.Memory > 0 && patch.Memory && !patch.MemorySwap && c.HostConfig.MemorySwap > 0 && next.Memory > c.HostConfig.MemorySwap) {
+      throw new InvalidParameterError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
+    }
+    if (c.State.Running) {
+      const spec = buildSpec(await this.specInput({ ...c, HostConfig: next }, this.#o.images.get(c.Image)));
+      await this.#o.runtime.update(c.Id, spec.linux?.resources ?? {});
+    }
+    c.HostConfig = next;
+    this.#save(c);
+    this.#event(c, 'update');
+    return [];
+  }
+
+  /** Records a health or other partial state change made by another component. */
+  saveRecord(c: ContainerRecord): void { this.#save(c); }
+  publish(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void { this.#event(c, action, extra); }
+
+  // ---- daemon start-up reconcile --------------------------------------------------------
+
+  /**
+   * Compares the recorded containers with the host: tasks that kept running are
+   * watched again, tasks that exited while the daemon was down get their exit
+   * code from conmon's exit file, lost ones are marked exited. Policies
+   * restart what docker restarts at daemon start.
+   */
+  async reconcile(): Promise<void> {
+    for (const c of this.#t.all()) {
+      if (c.State.Status === 'removing') {
+        await this.#removeNow(c).catch(() => undefined);
+        continue;
+      }
+      if (!RUNNING_STATES.has(c.State.Status)) continue;
+      const task = c.pier.task;
+      const code = this.#o.runtime.exits.read(c.Id);
+      if (code !== undefined) {
+        await this.#onExit(c.Id, code);
+        continue;
+      }
+      if (task && this.#o.runtime.isAlive(task)) {
+        const unwatch = this.#o.runtime.exits.onExit(c.Id, (n) => { void this.#onExit(c.Id, n); });
+        this.#unwatch.set(c.Id, unwatch);
+        continue;
+      }
+      if (c.State.Status === 'restarting') {
+        this.restarts.schedule(c.Id, 0);
+        continue;
+      }
+      // Neither running nor recorded as exited: conmon died with it.
+      this.log.warn('container lost while the daemon was down', { container: c.Id });
+      await this.#cleanupTask(c);
+      c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Pid: 0, ExitCode: 255, Error: 'container lost while the daemon was down', FinishedAt: new Date().toISOString() };
+      delete c.pier.task;
+      this.#save(c);
+      this.#event(c, 'die', { exitCode: '255' });
+    }
+    for (const c of this.#t.all()) {
+      const p = c.HostConfig.RestartPolicy.Name;
+      if (c.State.Running || c.State.Status === 'restarting') continue;
+      if (c.HostConfig.AutoRemove && c.State.Status === 'exited') {
+        await this.#removeNow(c).catch(() => undefined);
+        continue;
+      }
+      if ((p === 'always' || (p === 'unless-stopped' && !c.pier.manuallyStopped)) && c.pier.hasBeenStarted) {
+        this.start(c.Id).catch((err: unknown) => this.log.warn('restart at daemon start failed', { container: c.Id, err: messageOf(err) }));
+      }
+    }
+  }
+
+  /** On shutdown: stop watching; containers keep running under conmon. */
+  close(): void {
+    for (const u of this.#unwatch.values()) u();
+    this.#unwatch.clear();
+    this.restarts.close();
+  }
+
+  /** Used by images: which containers use an image. */
+  usingImage(imageId: string): { id: string; running: boolean }[] {
+    return this.#t.all().filter((c) => c.Image === imageId).map((c) => ({ id: c.Id, running: c.State.Running }));
+  }
+
+  /** The task info of a running container (for exec, top, stats). */
+  runningTask(ref: string): { c: ContainerRecord; task: TaskInfo } {
+    const c = this.get(ref);
+    if (!c.State.Running || !c.pier.task) throw new ConflictError(`Container ${c.Id} is not running`);
+    return { c, task: c.pier.task };
+  }
+
+  // ---- filesystem and process views (archive, export, diff, top, stats) ---------------
+
+  /** Runs fn with the rootfs mounted: the live mount when running, a temporary one otherwise. */
+  async withRootfs<R>(ref: string, fn: (root: string) => Promise<R>): Promise<R> {
+    const c = this.get(ref);
+    const root = this.rootfsDir(c.Id);
+    if (c.State.Running) return fn(root);
+    return this.#exclusive(c.Id, async () => {
+      const cur = this.get(c.Id);
+      if (cur.State.Running) return fn(root);
+      await mkdir(root, { recursive: true });
+      const m = (await this.#o.snapshots.mounts(cur.pier.snapshotKey))[0];
+      if (m) await this.#mount(m, root);
+      try {
+        return await fn(root);
+      } finally {
+        await unmount(root).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
+      }
+    });
+  }
+
+  /** `docker diff`. */
+  async changes(ref: string): Promise<Change[] | null> {
+    const c = this.get(ref);
+    const upper = await this.#o.snapshots.dir(c.pier.snapshotKey);
+    const image = this.#o.images.get(c.Image);
+    const lowers: string[] = [];
+    for (const chain of [...(image?.chainIds ?? [])].reverse()) lowers.push(await this.#o.snapshots.dir(chain));
+    const out = await diffUpper(upper, lowers);
+    return out.length ? out : null;
+  }
+
+  /** `docker top`: host ps rows of the container's processes. */
+  async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const { c } = this.runningTask(ref);
+    const pids = await this.#o.runtime.pids(c.Id);
+    return top(pids, psArgs);
+  }
+
+  /** One stats sample in docker's shape; `prev` fills precpu_stats. */
+  async stats(ref: string, prev: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const c = this.get(ref);
+    const base = { name: c.Name, id: c.Id };
+    if (!c.State.Running) {
+      return { ...base, read: ZERO_TIME, preread: ZERO_TIME, pids_stats: {}, blkio_stats: {}, num_procs: 0, storage_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } }, precpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } }, memory_stats: {} };
+    }
+    const sample = await readCgroupStats(detectCgroupLayout(), this.cgroupsPath(c.Id)) as unknown as Record<string, unknown>;
+    return {
+      ...base, ...sample,
+      preread: prev?.['read'] ?? ZERO_TIME,
+      precpu_stats: prev?.['cpu_stats'] ?? { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
+      networks: { lo: { rx_bytes: 0, rx_packets: 0, rx_errors: 0, rx_dropped: 0, tx_bytes: 0, tx_packets: 0, tx_errors: 0, tx_dropped: 0 } },
+    };
+  }
+
+  readLogFile(c: ContainerRecord): string {
+    try { return readFileSync(c.LogPath, 'utf8'); } catch { return ''; }
+  }
+}
+
+function navigatorCpus(): number {
+  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
+}
+
+export { SystemError };

@@ -1,0 +1,133 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { ConflictError, NotFoundError, InvalidParameterError } from '../errdefs/index.js';
+import { newId } from '../pkg/ids/index.js';
+import type { ExecHandle } from '../runtime/index.js';
+import { buildExecProcess } from './oci-spec.js';
+import type { ContainerService } from './container-service.js';
+
+export interface ExecConfig {
+  Cmd: string[];
+  Env: string[] | null;
+  User: string;
+  WorkingDir: string;
+  Tty: boolean;
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+  Privileged: boolean;
+  DetachKeys: string;
+  ConsoleSize: [number, number] | null;
+}
+
+/** An exec session, as `GET /exec/{id}/json` shows it. Kept in memory, as docker does. */
+export interface ExecRecord {
+  ID: string;
+  Running: boolean;
+  ExitCode: number | null;
+  ProcessConfig: { tty: boolean; entrypoint: string; arguments: string[]; privileged: boolean; user: string };
+  OpenStdin: boolean;
+  OpenStderr: boolean;
+  OpenStdout: boolean;
+  CanRemove: boolean;
+  ContainerID: string;
+  DetachKeys: string;
+  Pid: number;
+  config: ExecConfig;
+}
+
+/** The streams of a started, attached exec. */
+export interface ExecStreams {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  exited: Promise<number>;
+}
+
+/** Exec sessions: `docker exec` runs a process in a running container via the runtime. */
+export class ExecService {
+  readonly #containers: ContainerService;
+  readonly #execs = new Map<string, ExecRecord>();
+  readonly #handles = new Map<string, ExecHandle>();
+
+  constructor(containers: ContainerService) {
+    this.#containers = containers;
+  }
+
+  create(ref: string, cfg: ExecConfig): string {
+    const { c } = this.#containers.runningTask(ref);
+    if (c.State.Paused) throw new ConflictError(`Container ${c.Id} is paused, unpause the container before exec`);
+    if (c.State.Restarting) throw new ConflictError(`Container ${c.Id} is restarting, wait until the container is running`);
+    if (!cfg.Cmd || cfg.Cmd.length === 0) throw new InvalidParameterError('No exec command specified');
+    const id = newId();
+    const rec: ExecRecord = {
+      ID: id, Running: false, ExitCode: null,
+      ProcessConfig: { tty: cfg.Tty, entrypoint: cfg.Cmd[0] ?? '', arguments: cfg.Cmd.slice(1), privileged: cfg.Privileged, user: cfg.User },
+      OpenStdin: cfg.AttachStdin, OpenStderr: cfg.AttachStderr, OpenStdout: cfg.AttachStdout, CanRemove: false,
+      ContainerID: c.Id, DetachKeys: cfg.DetachKeys, Pid: 0, config: cfg,
+    };
+    this.#execs.set(id, rec);
+    c.ExecIDs = [...(c.ExecIDs ?? []), id];
+    this.#containers.saveRecord(c);
+    this.#containers.publish(c, `exec_create: ${cfg.Cmd.join(' ')}`, { execID: id });
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.#execs.get(id);
+    if (!e) throw new NotFoundError(`No such exec instance: ${id}`);
+    return e;
+  }
+
+  /** Starts the exec; for a detached one resolves once it runs, else returns its streams. */
+  async start(id: string, o: { detach: boolean; tty?: boolean }): Promise<ExecStreams> {
+    const e = this.get(id);
+    if (e.Running || e.ExitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const { c } = this.#containers.runningTask(e.ContainerID);
+    const image = this.#containers.options.images.get(c.Image);
+    const input = await this.#containers.specInput(c, image);
+    const proc = buildExecProcess({ config: { ...e.config, Tty: false }, container: input });
+    const file = join(this.#containers.bundleDir(c.Id), `exec-${id}.json`);
+    await writeFile(file, JSON.stringify(proc));
+    e.Running = true;
+    const h = this.#containers.runtime.exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
+    this.#handles.set(id, h);
+    e.Pid = h.pid;
+    this.#containers.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: id });
+    const exited = h.exited.then(async (code) => {
+      e.Running = false;
+      e.ExitCode = o.detach ? 0 : code;
+      return code;
+    }, async (err: unknown) => {
+      e.Running = false;
+      e.ExitCode = 126;
+      throw err;
+    }).finally(async () => {
+      this.#handles.delete(id);
+      await rm(file, { force: true });
+      const fresh = this.#containers.tryGet(c.Id);
+      if (fresh) {
+        fresh.ExecIDs = (fresh.ExecIDs ?? []).filter((x) => x !== id);
+        if (fresh.ExecIDs.length === 0) fresh.ExecIDs = null;
+        this.#containers.saveRecord(fresh);
+        this.#containers.publish(fresh, 'exec_die', { execID: id, exitCode: String(e.ExitCode ?? -1) });
+      }
+    });
+    if (o.detach) {
+      await exited;
+      return { stdin: null, stdout: null, stderr: null, exited };
+    }
+    if (!e.config.AttachStdin) h.stdin?.end();
+    return { stdin: e.config.AttachStdin ? h.stdin : null, stdout: h.stdout, stderr: h.stderr, exited };
+  }
+
+  resize(id: string, _h: number, _w: number): void {
+    this.get(id);
+  }
+
+  /** Forgets finished sessions of a removed container. */
+  forgetContainer(containerId: string): void {
+    for (const [id, e] of this.#execs) if (e.ContainerID === containerId && !e.Running) this.#execs.delete(id);
+  }
+}

@@ -1,0 +1,122 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import type { BlobInfo, ContentStore, IngestWriter, Op } from './store.js';
+
+const digestRe = /^sha256:[a-f0-9]{64}$/;
+
+function blobPathParts(digest: string): string {
+  if (!digestRe.test(digest)) throw new InvalidParameterError(`invalid digest "${digest}"`);
+  return digest.slice(7);
+}
+
+/** Blobs under `<root>/blobs/sha256/<hex>`, temp files under `<root>/ingest/`. */
+export class LocalContentStore implements ContentStore {
+  readonly #root: string;
+  readonly #blobs: string;
+  readonly #ingest: string;
+
+  constructor(root: string) {
+    this.#root = root;
+    this.#blobs = join(root, 'blobs', 'sha256');
+    this.#ingest = join(root, 'ingest');
+    mkdirSync(this.#blobs, { recursive: true });
+    mkdirSync(this.#ingest, { recursive: true });
+  }
+
+  path(digest: string): string {
+    return join(this.#blobs, blobPathParts(digest));
+  }
+
+  async info(digest: string, _op?: Op): Promise<BlobInfo> {
+    try {
+      const st = await stat(this.path(digest));
+      return { digest, size: st.size, createdAt: st.mtime };
+    } catch {
+      throw new NotFoundError(`content ${digest}: not found`);
+    }
+  }
+
+  async read(digest: string, op?: Op): Promise<Readable> {
+    await this.info(digest, op);
+    return createReadStream(this.path(digest), op?.signal ? { signal: op.signal } : {});
+  }
+
+  async readAll(digest: string, op?: Op): Promise<Buffer> {
+    await this.info(digest, op);
+    return readFile(this.path(digest));
+  }
+
+  async writer(): Promise<IngestWriter> {
+    const tmp = join(this.#ingest, `pier-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    const out: WriteStream = createWriteStream(tmp);
+    let size = 0;
+    let failed: unknown;
+    out.on('error', (e) => { failed = e; });
+    const done = (): Promise<void> => new Promise((resolve, reject) => {
+      out.end(() => (failed ? reject(failed) : resolve()));
+    });
+    return {
+      write: (chunk) => {
+        hash.update(chunk);
+        size += chunk.length;
+        out.write(chunk);
+      },
+      commit: async (expected) => {
+        await done();
+        const digest = `sha256:${hash.digest('hex')}`;
+        if (expected?.size !== undefined && expected.size !== size) {
+          await rm(tmp, { force: true });
+          throw new InvalidParameterError(`unexpected commit size ${size}, expected ${expected.size}`);
+        }
+        if (expected?.digest !== undefined && expected.digest !== digest) {
+          await rm(tmp, { force: true });
+          throw new InvalidParameterError(`unexpected commit digest ${digest}, expected ${expected.digest}`);
+        }
+        await rename(tmp, this.path(digest));
+        return { digest, size, createdAt: new Date() };
+      },
+      abort: async () => {
+        out.destroy();
+        await rm(tmp, { force: true });
+      },
+    };
+  }
+
+  async ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, _op?: Op): Promise<BlobInfo> {
+    if (expected?.digest) {
+      try { return await this.info(expected.digest); } catch { /* absent: write it */ }
+    }
+    const w = await this.writer();
+    try {
+      if (body instanceof Uint8Array) w.write(body);
+      else for await (const chunk of body) w.write(chunk);
+      return await w.commit(expected);
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+  }
+
+  async delete(digest: string): Promise<void> {
+    await rm(this.path(digest), { force: true });
+  }
+
+  async *list(): AsyncIterable<BlobInfo> {
+    for (const name of await readdir(this.#blobs)) {
+      const st = await stat(join(this.#blobs, name)).catch(() => undefined);
+      if (st) yield { digest: `sha256:${name}`, size: st.size, createdAt: st.mtime };
+    }
+  }
+
+  /** Removes temp files a crash left behind. */
+  async cleanup(): Promise<void> {
+    for (const name of await readdir(this.#ingest)) await rm(join(this.#ingest, name), { force: true, recursive: true });
+  }
+
+  get root(): string { return this.#root; }
+}

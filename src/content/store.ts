@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+
+export type Op = { signal?: AbortSignal };
+
+/** OCI descriptor (the fields pier uses). */
+export interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+export interface BlobInfo { digest: string; size: number; createdAt: Date }
+
+export interface ContentProvider {
+  /** NotFoundError when absent. */
+  info(digest: string, op?: Op): Promise<BlobInfo>;
+  /** Streams a blob; NotFoundError when absent. */
+  read(digest: string, op?: Op): Promise<Readable>;
+  readAll(digest: string, op?: Op): Promise<Buffer>;
+}
+
+/** A blob being written: bytes in, digest out; nothing is visible before commit. */
+export interface IngestWriter {
+  write(chunk: Uint8Array): void;
+  /** Verifies (when expected is given), renames into place; returns the committed blob. */
+  commit(expected?: { digest?: string; size?: number }): Promise<BlobInfo>;
+  abort(): Promise<void>;
+}
+
+export interface ContentIngester {
+  /** Hash while streaming to a temp file; check size+digest; rename. Present already → no write. */
+  ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, op?: Op): Promise<BlobInfo>;
+  writer(): Promise<IngestWriter>;
+}
+
+export interface ContentStore extends ContentProvider, ContentIngester {
+  /** Idempotent. */
+  delete(digest: string, op?: Op): Promise<void>;
+  list(op?: Op): AsyncIterable<BlobInfo>;
+}

@@ -1,0 +1,180 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InvalidParameterError } from '../errdefs/index.js';
+import { parseLevel, type Level } from '../pkg/log/index.js';
+
+/** The daemon's whole configuration: defaults ← daemon.json ← environment ← flags; frozen. */
+export interface DaemonConfig {
+  readonly hosts: readonly string[];
+  readonly dataRoot: string;
+  readonly execRoot: string;
+  readonly pidfile: string;
+  readonly logLevel: Level;
+  readonly defaultRuntime: string;
+  readonly runtimes: Readonly<Record<string, { path: string }>>;
+  readonly group: string;
+  readonly initPath: string | undefined;
+  readonly configFile: string | undefined;
+  readonly debug: boolean;
+  readonly showVersion: boolean;
+  readonly showHelp: boolean;
+  readonly labels: readonly string[];
+}
+
+export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
+
+const FLAGS_WITH_VALUE = new Map<string, string>([
+  ['-H', 'host'], ['--host', 'host'], ['--data-root', 'data-root'], ['-g', 'data-root'], ['--graph', 'data-root'],
+  ['--exec-root', 'exec-root'], ['--pidfile', 'pidfile'], ['-p', 'pidfile'], ['--log-level', 'log-level'], ['-l', 'log-level'],
+  ['--runtime', 'default-runtime'], ['--default-runtime', 'default-runtime'], ['--config-file', 'config-file'],
+  ['--group', 'group'], ['-G', 'group'], ['--add-runtime', 'add-runtime'], ['--init-path', 'init-path'], ['--label', 'label'],
+]);
+const BOOL_FLAGS = new Map<string, string>([
+  ['-D', 'debug'], ['--debug', 'debug'], ['-v', 'version'], ['--version', 'version'], ['-h', 'help'], ['--help', 'help'],
+]);
+
+export const USAGE = `Usage:	pierd [OPTIONS]
+
+A self-sufficient runtime for containers: the Docker Engine API, served by pier.
+
+Options:
+      --add-runtime runtime       Register an additional OCI compatible runtime (name=path)
+      --config-file string        Daemon configuration file (default "/etc/pier/daemon.json")
+      --data-root string          Root directory of persistent pier state (default "/var/lib/pier")
+  -D, --debug                     Enable debug mode
+      --default-runtime string    Default OCI runtime for containers (default "crun"); also --runtime
+      --exec-root string          Root directory for execution state files (default "/run/pier")
+  -G, --group string              Group for the unix socket (default "docker" when it exists)
+  -H, --host list                 Daemon socket(s) to connect to (default ${DEFAULT_SOCKET})
+      --init-path string          Path to the init binary used by --init (default tini or catatonit)
+  -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
+  -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
+  -v, --version                   Print version information and quit
+`;
+
+interface Raw { [k: string]: string[] }
+
+function parseArgs(argv: readonly string[]): Raw {
+  const raw: Raw = {};
+  const add = (k: string, v: string): void => { (raw[k] ??= []).push(v); };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') && eq > 0 ? a.slice(0, eq) : a;
+    const inline = a.startsWith('--') && eq > 0 ? a.slice(eq + 1) : undefined;
+    const valued = FLAGS_WITH_VALUE.get(name);
+    if (valued) {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new InvalidParameterError(`flag needs an argument: ${name}`);
+      add(valued, v);
+      continue;
+    }
+    // -Hunix://… and -lDEBUG short forms
+    const short = /^(-[Hlgp])(.+)$/.exec(a);
+    if (short?.[1] && short[2] && FLAGS_WITH_VALUE.has(short[1])) {
+      add(FLAGS_WITH_VALUE.get(short[1]) ?? '', short[2]);
+      continue;
+    }
+    const b = BOOL_FLAGS.get(name);
+    if (b) {
+      add(b, inline ?? 'true');
+      continue;
+    }
+    if (a.startsWith('-')) throw new InvalidParameterError(`unknown flag: ${name}`);
+    throw new InvalidParameterError(`pierd does not take positional arguments: "${a}"`);
+  }
+  return raw;
+}
+
+function which(names: readonly string[]): string | undefined {
+  const dirs = (process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  for (const n of names) {
+    if (n.startsWith('/')) { if (existsSync(n)) return n; continue; }
+    for (const d of [...dirs, '/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/libexec/podman']) {
+      const p = join(d, n);
+      if (existsSync(p)) return p;
+    }
+  }
+  return undefined;
+}
+
+function str(v: unknown, key: string): string {
+  if (typeof v !== 'string') throw new InvalidParameterError(`invalid value for "${key}" in the config file: want a string`);
+  return v;
+}
+
+/** Builds the frozen config; InvalidParameterError with a one-line reason on bad input. */
+export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): DaemonConfig {
+  const raw = parseArgs(argv);
+  const last = (k: string): string | undefined => raw[k]?.[raw[k].length - 1];
+  const configFile = last('config-file') ?? (existsSync('/etc/pier/daemon.json') ? '/etc/pier/daemon.json' : undefined);
+  let file: Record<string, unknown> = {};
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, 'utf8');
+    } catch (err) {
+      throw new InvalidParameterError(`unable to read the config file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    try {
+      const v: unknown = JSON.parse(text);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+      file = v as Record<string, unknown>;
+    } catch (err) {
+      throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts']);
+    for (const k of Object.keys(file)) {
+      if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
+    }
+    for (const k of ['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'group']) {
+      if (file[k] !== undefined && raw[k] !== undefined) {
+        throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives are specified both as a flag and in the configuration file: ${k}`);
+      }
+    }
+  }
+  const fileStr = (k: string): string | undefined => (file[k] === undefined ? undefined : str(file[k], k));
+  const hosts = raw['host'] ?? (Array.isArray(file['hosts']) ? (file['hosts'] as unknown[]).map((h) => str(h, 'hosts')) : undefined) ?? [env['PIER_HOST'] || DEFAULT_SOCKET];
+  for (const h of hosts) {
+    if (!/^(unix|tcp|fd):\/\//.test(h)) throw new InvalidParameterError(`invalid daemon address "${h}": want unix:///path or tcp://host:port`);
+  }
+  const dataRoot = resolve(last('data-root') ?? fileStr('data-root') ?? '/var/lib/pier');
+  const execRoot = resolve(last('exec-root') ?? fileStr('exec-root') ?? '/run/pier');
+  const debug = last('debug') === 'true' || file['debug'] === true;
+  const levelText = last('log-level') ?? fileStr('log-level') ?? (debug ? 'debug' : 'info');
+  const logLevel = parseLevel(levelText);
+  if (!logLevel) throw new InvalidParameterError(`unable to parse logging level: ${levelText}`);
+  const runtimes: Record<string, { path: string }> = {};
+  const crun = which(['crun']);
+  const runc = which(['runc']);
+  if (crun) runtimes['crun'] = { path: crun };
+  if (runc) runtimes['runc'] = { path: runc };
+  const fileRuntimes = file['runtimes'];
+  if (fileRuntimes && typeof fileRuntimes === 'object') {
+    for (const [n, v] of Object.entries(fileRuntimes as Record<string, unknown>)) {
+      const p = (v as { path?: unknown } | null)?.path;
+      runtimes[n] = { path: str(p, `runtimes.${n}.path`) };
+    }
+  }
+  for (const spec of raw['add-runtime'] ?? []) {
+    const [n, p] = spec.split('=');
+    if (!n || !p) throw new InvalidParameterError(`invalid runtime "${spec}": want name=path`);
+    runtimes[n] = { path: p };
+  }
+  const defaultRuntime = last('default-runtime') ?? fileStr('default-runtime') ?? 'crun';
+  if (!runtimes[defaultRuntime]) {
+    throw new InvalidParameterError(`default runtime "${defaultRuntime}" is not available: install it (apt-get install ${defaultRuntime}) or pass --runtime with one of: ${Object.keys(runtimes).join(', ') || 'none found'}`);
+  }
+  const cfg: DaemonConfig = {
+    hosts, dataRoot, execRoot,
+    pidfile: resolve(last('pidfile') ?? fileStr('pidfile') ?? join(execRoot, 'pierd.pid')),
+    logLevel, defaultRuntime, runtimes,
+    group: last('group') ?? fileStr('group') ?? 'docker',
+    initPath: last('init-path') ?? fileStr('init-path') ?? which(['tini-static', 'tini', 'catatonit']),
+    configFile, debug,
+    showVersion: last('version') === 'true',
+    showHelp: last('help') === 'true',
+    labels: raw['label'] ?? [],
+  };
+  return Object.freeze(cfg);
+}

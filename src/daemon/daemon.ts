@@ -1,0 +1,232 @@
+import { mkdirSync, readFileSync, writeFileSync, rmSync, chmodSync, chownSync, existsSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { connect } from 'node:net';
+import type { Server } from 'node:http';
+import { hostname, totalmem, cpus, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createLogger, type Logger } from '../pkg/log/index.js';
+import { SystemError, messageOf } from '../errdefs/index.js';
+import { openStore, type Store } from '../store/index.js';
+import { EventBus } from '../events/index.js';
+import { LocalContentStore } from '../content/index.js';
+import { OverlaySnapshotter } from '../snapshots/index.js';
+import { ImageService } from '../images/index.js';
+import { ConmonRuntime } from '../runtime/index.js';
+import { ContainerService, ExecService } from '../containers/index.js';
+import { prepareCgroups, daemonCapabilities, isProcessAlive } from '../kernel/index.js';
+import { loadDefaultSeccompProfile } from '../pkg/seccomp/index.js';
+import { createApiServer, buildRouter, type Backend } from '../api/index.js';
+import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
+import type { DaemonConfig } from './config.js';
+
+export const PIER_VERSION = '0.1.0';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function which(name: string): string | undefined {
+  for (const d of (process.env['PATH'] ?? '').split(':').concat(['/usr/bin', '/usr/sbin', '/usr/local/bin'])) {
+    const p = join(d, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/** The composition root: builds every service from the config, in dependency order. */
+export class Daemon {
+  readonly #cfg: DaemonConfig;
+  readonly log: Logger;
+  #store: Store | undefined;
+  #servers: Server[] = [];
+  #containers: ContainerService | undefined;
+  #runtime: ConmonRuntime | undefined;
+  #sockets: string[] = [];
+  readonly #started = new Date();
+
+  constructor(cfg: DaemonConfig) {
+    this.#cfg = cfg;
+    this.log = createLogger({ level: cfg.logLevel });
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.#cfg;
+    const t0 = performance.now();
+    mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
+    mkdirSync(cfg.execRoot, { recursive: true, mode: 0o700 });
+    this.#writePidfile();
+    const cgroups = await prepareCgroups();
+    for (const n of cgroups.notes) this.log.info(n);
+    const store = openStore(join(cfg.dataRoot, 'pier.db'));
+    this.#store = store;
+    const events = new EventBus();
+    const content = new LocalContentStore(join(cfg.dataRoot, 'content'));
+    await content.cleanup();
+    const snapshots = new OverlaySnapshotter(join(cfg.dataRoot, 'snapshots'), store);
+    await snapshots.gc();
+    const conmon = which('conmon');
+    if (!conmon) throw new SystemError('conmon is required: apt-get install conmon');
+    const rt = cfg.runtimes[cfg.defaultRuntime];
+    if (!rt) throw new SystemError(`runtime ${cfg.defaultRuntime} not found`);
+    const attachHelper = join(repoRoot, 'native', 'build', 'pier-attach');
+    if (!existsSync(attachHelper)) throw new SystemError(`${attachHelper} is missing: run npm run build`);
+    const runtime = new ConmonRuntime({
+      name: cfg.defaultRuntime, path: rt.path, stateRoot: join(cfg.execRoot, 'runtime', cfg.defaultRuntime), conmonPath: conmon,
+      exitDir: join(cfg.execRoot, 'exits'), attachHelper, log: this.log.child({ component: 'runtime' }),
+    });
+    this.#runtime = runtime;
+    let containers: ContainerService | undefined;
+    const images = new ImageService({
+      store, content, snapshots, events, log: this.log.child({ component: 'images' }),
+      containersUsing: (id) => containers?.usingImage(id) ?? [],
+    });
+    let seccompProfile: unknown;
+    try {
+      seccompProfile = loadDefaultSeccompProfile();
+    } catch (err) {
+      this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
+    }
+    containers = new ContainerService({
+      store, images, snapshots, runtime, events, log: this.log.child({ component: 'containers' }),
+      dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(),
+      ...(cfg.initPath ? { initPath: cfg.initPath } : {}),
+      ...(seccompProfile !== undefined ? { seccompProfile } : {}),
+    });
+    this.#containers = containers;
+    const execs = new ExecService(containers);
+    await images.ensureBusybox();
+    await containers.reconcile();
+    const c = containers;
+    const backend: Backend = {
+      containers: c, execs, images, events, log: this.log.child({ component: 'api' }),
+      system: {
+        version: () => this.#version(),
+        info: () => this.#info(c, images, cgroups.version),
+      },
+    };
+    const router = buildRouter(backend);
+    for (const h of cfg.hosts) await this.#listen(h, router);
+    this.log.info('pierd started', { version: PIER_VERSION, hosts: cfg.hosts, dataRoot: cfg.dataRoot, ms: +(performance.now() - t0).toFixed(1) });
+  }
+
+  async #listen(host: string, router: ReturnType<typeof buildRouter>): Promise<void> {
+    const server = createApiServer(router, this.log.child({ component: 'api' }));
+    if (host.startsWith('unix://')) {
+      const path = host.slice('unix://'.length);
+      mkdirSync(dirname(path), { recursive: true });
+      if (existsSync(path)) {
+        const live = await new Promise<boolean>((resolve) => {
+          const s = connect(path, () => { s.destroy(); resolve(true); });
+          s.on('error', () => resolve(false));
+        });
+        if (live) throw new SystemError(`another daemon is listening on ${path}`);
+        rmSync(path, { force: true });
+      }
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => resolve()); });
+      chmodSync(path, 0o660);
+      const gid = groupId(this.#cfg.group);
+      if (gid !== undefined) chownSync(path, 0, gid);
+      this.#sockets.push(path);
+    } else if (host.startsWith('tcp://')) {
+      const u = new URL(host.replace(/^tcp:/, 'http:'));
+      const addr = u.hostname.replace(/^\[|\]$/g, '');
+      if (!(addr === 'localhost' || addr.startsWith('127.') || addr === '::1')) {
+        throw new SystemError(`refusing to listen on ${host}: plain TCP is only allowed on loopback until TLS is configured`);
+      }
+      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(Number(u.port || 2375), addr, () => resolve()); });
+    } else {
+      throw new SystemError(`unsupported host ${host}`);
+    }
+    this.#servers.push(server);
+  }
+
+  #writePidfile(): void {
+    const p = this.#cfg.pidfile;
+    try {
+      const old = Number.parseInt(readFileSync(p, 'utf8').trim(), 10);
+      if (old > 0 && old !== process.pid && isProcessAlive({ pid: old })) {
+        const comm = readFileSync(`/proc/${old}/cmdline`, 'utf8');
+        if (comm.includes('pierd')) throw new SystemError(`pid file found, ensure pierd is not running or delete ${p}`);
+      }
+    } catch (err) {
+      if (err instanceof SystemError) throw err;
+    }
+    mkdirSync(dirname(p), { recursive: true });
+    writeFileSync(p, `${process.pid}\n`);
+  }
+
+  #version(): Record<string, unknown> {
+    const kernel = release();
+    return {
+      Platform: { Name: 'pier' },
+      Components: [{ Name: 'Engine', Version: PIER_VERSION, Details: { ApiVersion: API_VERSION, Arch: 'amd64', BuildTime: '', Experimental: 'false', GitCommit: 'pier', GoVersion: process.version, KernelVersion: kernel, MinAPIVersion: MIN_API_VERSION, Os: 'linux' } },
+        { Name: this.#cfg.defaultRuntime, Version: '', Details: { path: this.#cfg.runtimes[this.#cfg.defaultRuntime]?.path ?? '' } }],
+      Version: PIER_VERSION, ApiVersion: API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'pier', GoVersion: process.version,
+      Os: 'linux', Arch: 'amd64', KernelVersion: kernel, BuildTime: '',
+    };
+  }
+
+  #info(c: ContainerService, images: ImageService, cgroupVersion: 1 | 2): Record<string, unknown> {
+    const list = c.list();
+    const running = list.filter((x) => x.State.Status === 'running').length;
+    const paused = list.filter((x) => x.State.Status === 'paused').length;
+    let os = 'Linux';
+    try {
+      os = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? os;
+    } catch { /* keep the generic name */ }
+    const runtimes: Record<string, { path: string }> = {};
+    for (const [n, r] of Object.entries(this.#cfg.runtimes)) runtimes[n] = { path: r.path };
+    return {
+      ID: stableId(this.#cfg.dataRoot), Containers: list.length, ContainersRunning: running, ContainersPaused: paused,
+      ContainersStopped: list.length - running - paused, Images: images.count(), Driver: 'overlay2',
+      DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Using metacopy', 'false'], ['Native Overlay Diff', 'true']],
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'k8s-file', 'local'] },
+      MemoryLimit: true, SwapLimit: true, KernelMemoryTCP: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true,
+      PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false, Debug: this.#cfg.debug,
+      NFd: 0, OomKillDisable: cgroupVersion === 1, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'json-file',
+      CgroupDriver: 'cgroupfs', CgroupVersion: String(cgroupVersion), NEventsListener: 0, KernelVersion: release(),
+      OperatingSystem: os, OSVersion: '', OSType: 'linux', Architecture: 'x86_64', IndexServerAddress: 'https://index.docker.io/v1/',
+      RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'], IndexConfigs: {}, Mirrors: null },
+      NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: this.#cfg.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '',
+      Name: hostname(), Labels: [...this.#cfg.labels], ExperimentalBuild: false, ServerVersion: PIER_VERSION,
+      Runtimes: runtimes, DefaultRuntime: this.#cfg.defaultRuntime, Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
+      LiveRestoreEnabled: true, Isolation: '', InitBinary: this.#cfg.initPath ?? '', ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
+      SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === 2 ? ['name=cgroupns'] : [])], CDISpecDirs: [], Warnings: [],
+    };
+  }
+
+  /** Stops serving; containers keep running under conmon (live restore). Idempotent. */
+  async stop(): Promise<void> {
+    await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+    this.#servers = [];
+    this.#containers?.close();
+    this.#runtime?.close();
+    this.#store?.close();
+    for (const s of this.#sockets) rmSync(s, { force: true });
+    try {
+      if (readFileSync(this.#cfg.pidfile, 'utf8').trim() === String(process.pid)) rmSync(this.#cfg.pidfile, { force: true });
+    } catch { /* already gone */ }
+    this.log.info('pierd stopped');
+  }
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f[2]) return Number(f[2]);
+    }
+  } catch { /* no group file: root only */ }
+  return undefined;
+}
+
+function stableId(dataRoot: string): string {
+  const p = join(dataRoot, 'engine-id');
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    const id = crypto.randomUUID();
+    try { writeFileSync(p, id); } catch { /* read-only root: a fresh id per start */ }
+    return id;
+  }
+}
+
+export { statSync };

@@ -1,0 +1,105 @@
+import { channel } from 'node:diagnostics_channel';
+
+export interface EventInput {
+  Type: 'container' | 'image' | 'volume' | 'network' | 'daemon' | 'plugin';
+  Action: string;
+  Actor: { ID: string; Attributes: Record<string, string> };
+}
+
+/** Docker's event message (API 1.50), including the legacy container fields. */
+export interface EngineEvent extends EventInput {
+  status?: string;
+  id?: string;
+  from?: string;
+  scope: 'local';
+  time: number;
+  timeNano: number;
+}
+
+export interface SubscribeOptions {
+  /** Replay kept events with timeNano >= since (ns). */
+  since?: bigint;
+  /** Stop after events newer than until (ns); replay-only when until is in the past. */
+  until?: bigint;
+  filter?: (ev: EngineEvent) => boolean;
+  signal?: AbortSignal;
+}
+
+const trace = channel('pier:events:publish');
+const HISTORY = 1024;
+
+type Listener = (ev: EngineEvent) => void;
+
+/** In-memory pub/sub with a bounded history ring for `since`. */
+export class EventBus {
+  readonly #history: EngineEvent[] = [];
+  readonly #listeners = new Set<Listener>();
+  #lastNano = 0n;
+
+  publish(input: EventInput): EngineEvent {
+    let nano = BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor(performance.now() * 1000) % 1000) * 1000n;
+    if (nano <= this.#lastNano) nano = this.#lastNano + 1n;
+    this.#lastNano = nano;
+    const ev: EngineEvent = { ...input, scope: 'local', time: Number(nano / 1_000_000_000n), timeNano: Number(nano) };
+    if (input.Type === 'container') {
+      ev.status = input.Action;
+      ev.id = input.Actor.ID;
+      const image = input.Actor.Attributes['image'];
+      if (image !== undefined) ev.from = image;
+    }
+    this.#history.push(ev);
+    if (this.#history.length > HISTORY) this.#history.shift();
+    if (trace.hasSubscribers) trace.publish(ev);
+    for (const l of this.#listeners) l(ev);
+    return ev;
+  }
+
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
+  /** Yields events (history first when `since` is set) until `until` passes or the signal aborts. */
+  async *subscribe(opts: SubscribeOptions = {}): AsyncGenerator<EngineEvent> {
+    const queue: EngineEvent[] = [];
+    let wake: (() => void) | undefined;
+    const listener: Listener = (ev) => {
+      queue.push(ev);
+      wake?.();
+    };
+    const untilNs = opts.until;
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const accept = (ev: EngineEvent): boolean => (opts.filter ? opts.filter(ev) : true);
+    if (opts.since !== undefined) {
+      for (const ev of this.#history) {
+        const n = BigInt(ev.timeNano);
+        if (n >= opts.since && (untilNs === undefined || n <= untilNs) && accept(ev)) yield ev;
+      }
+    }
+    if (untilNs !== undefined && untilNs <= nowNs) return;
+    this.#listeners.add(listener);
+    const onAbort = (): void => wake?.();
+    opts.signal?.addEventListener('abort', onAbort);
+    let timer: NodeJS.Timeout | undefined;
+    if (untilNs !== undefined) {
+      timer = setTimeout(() => { wake?.(); }, Number((untilNs - nowNs) / 1_000_000n) + 1);
+    }
+    try {
+      for (;;) {
+        if (opts.signal?.aborted) return;
+        const ev = queue.shift();
+        if (ev) {
+          if (untilNs !== undefined && BigInt(ev.timeNano) > untilNs) return;
+          if (accept(ev)) yield ev;
+          continue;
+        }
+        if (untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > untilNs) return;
+        await new Promise<void>((r) => { wake = r; });
+        wake = undefined;
+      }
+    } finally {
+      this.#listeners.delete(listener);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * kernel: host adapters — spawning tools with argument arrays, mounts,
+ * cgroup hierarchy set-up, process identity, capabilities. Errors carry the
+ * tool's trimmed stderr and keep the original error as `cause`.
+ */
+export { exec, ExecError } from './exec.js';
+export type { ExecOptions, ExecResult } from './exec.js';
+export { mountOverlay, unmount, isMounted, mountBind } from './mount.js';
+export { prepareCgroups, removeCgroup } from './cgroups.js';
+export type { CgroupSetup } from './cgroups.js';
+export { processStartTime, isProcessAlive, processIdentity, daemonCapabilities } from './proc.js';
+export type { ProcessIdentity } from './proc.js';
+export { top, parsePsOutput } from './ps.js';
+export { readCgroupStats, detectCgroupLayout } from './cgroup-stats.js';
+export type { CgroupLayout } from './cgroup-stats.js';

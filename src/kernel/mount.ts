@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { exec } from './exec.js';
+
+/** Mounts an overlay filesystem (lowerdirs topmost first). */
+export async function mountOverlay(target: string, opts: { lower: readonly string[]; upper?: string; work?: string }): Promise<void> {
+  let data = `lowerdir=${opts.lower.join(':')}`;
+  if (opts.upper && opts.work) data += `,upperdir=${opts.upper},workdir=${opts.work}`;
+  // Naive diffs: no redirect_dir/metacopy/index so an upper dir reads as a plain layer.
+  data += ',redirect_dir=off,metacopy=off,index=off';
+  await exec('mount', ['-t', 'overlay', 'overlay', '-o', data, target]);
+}
+
+export async function mountBind(source: string, target: string, opts: { readonly?: boolean } = {}): Promise<void> {
+  await exec('mount', ['--bind', source, target]);
+  if (opts.readonly) await exec('mount', ['-o', 'remount,bind,ro', target]);
+}
+
+/** Unmounts target (lazily when busy); idempotent. */
+export async function unmount(target: string): Promise<void> {
+  if (!(await isMounted(target))) return;
+  const r = await exec('umount', [target], { allowFailure: true });
+  if (r.code !== 0 && (await isMounted(target))) await exec('umount', ['-l', target]);
+}
+
+function unescapeMount(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export async function isMounted(target: string): Promise<boolean> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f[4] !== undefined && unescapeMount(f[4]) === target) return true;
+  }
+  return false;
+}

@@ -1,0 +1,331 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync, readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { channel } from 'node:diagnostics_channel';
+import { exec, ExecError, processIdentity, isProcessAlive, type ProcessIdentity } from '../kernel/index.js';
+import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../errdefs/index.js';
+import type { Logger } from '../pkg/log/index.js';
+import { ExitWatcher } from './exit-watcher.js';
+
+export interface RuntimeOptions {
+  /** Runtime name as shown by the API ("crun", "runc"). */
+  name: string;
+  /** Path of the runtime binary. */
+  path: string;
+  /** The runtime's private state dir (`--root`), so daemons side by side never collide. */
+  stateRoot: string;
+  conmonPath: string;
+  /** Where conmon writes exit files. */
+  exitDir: string;
+  /** Path of the pier-attach helper binary. */
+  attachHelper: string;
+  log: Logger;
+}
+
+export interface CreateTaskOptions {
+  bundle: string;
+  /** k8s-file log conmon writes. */
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+  name: string;
+  signal?: AbortSignal;
+}
+
+/** What the daemon records about a created task, to find it again after a restart. */
+export interface TaskInfo { pid: number; pidStart: string; conmon: ProcessIdentity | undefined }
+
+export interface ExecOptions {
+  processFile: string;
+  terminal: boolean;
+  detach: boolean;
+}
+
+export interface ExecHandle {
+  readonly pid: number;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Exit code of the exec'd process (for a detached exec: of the runtime call). */
+  readonly exited: Promise<number>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const traceCreate = channel('pier:runtime:create');
+const traceStart = channel('pier:runtime:start');
+
+/** The runtime's own error text from its stderr, without log decoration. */
+function runtimeMessage(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const msgs = lines.map((l) => {
+    try {
+      const j = JSON.parse(l) as { msg?: unknown };
+      return typeof j.msg === 'string' ? j.msg : l;
+    } catch {
+      return l;
+    }
+  });
+  return msgs.join(': ');
+}
+
+/** Drives crun/runc through conmon (containers) and directly (exec, kill, pause, …). */
+export class ConmonRuntime {
+  readonly #o: RuntimeOptions;
+  readonly exits: ExitWatcher;
+
+  constructor(opts: RuntimeOptions) {
+    this.#o = opts;
+    mkdirSync(opts.stateRoot, { recursive: true });
+    this.exits = new ExitWatcher(opts.exitDir);
+    this.exits.start();
+  }
+
+  get name(): string { return this.#o.name; }
+  get path(): string { return this.#o.path; }
+
+  #rt(args: string[], opts: { allowFailure?: boolean; input?: string } = {}): ReturnType<typeof exec> {
+    return exec(this.#o.path, ['--root', this.#o.stateRoot, ...args], opts);
+  }
+
+  /**
+   * Spawns conmon, which runs `<runtime> create` for the bundle and reports the
+   * container's pid. Throws InvalidParameterError carrying the runtime's text
+   * when create fails (the CLI maps "not found"/"permission denied" to 127/126).
+   */
+  async create(id: string, o: CreateTaskOptions): Promise<TaskInfo> {
+    const t0 = performance.now();
+    this.exits.clear(id);
+    // conmon writes <persist>/exit before the exit-dir file and gives up if the dir is missing.
+    mkdirSync(join(o.bundle, 'persist'), { recursive: true });
+    const args = [
+      '--api-version', '1', '-c', id, '-u', id, '-r', this.#o.path, '-b', o.bundle,
+      '-p', join(o.bundle, 'pidfile'), '-n', o.name, '--exit-dir', this.#o.exitDir,
+      '--persist-dir', join(o.bundle, 'persist'), '--full-attach', '-l', `k8s-file:${o.logPath}`,
+      '--log-level', 'warning', '--conmon-pidfile', join(o.bundle, 'conmon.pid'),
+      '--runtime-arg', '--root', '--runtime-arg', this.#o.stateRoot,
+    ];
+    if (o.terminal) args.push('-t');
+    if (o.stdin) args.push('-i');
+    const errFd = openSync(join(o.bundle, 'conmon.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.#o.conmonPath, args, {
+        stdio: ['ignore', errFd, errFd, 'pipe', 'pipe'],
+        env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+        detached: true,
+      });
+    } finally {
+      closeSync(errFd);
+    }
+    const sync = child.stdio[3] as Readable;
+    const start = child.stdio[4] as Writable;
+    // conmon waits on the start pipe before anything else (a hook for cgroup placement).
+    start.end('0');
+    start.on('error', () => { /* conmon closed it: nothing to tell */ });
+    child.unref();
+    const msg = await new Promise<{ data: number; message?: string }>((resolve, reject) => {
+      let buf = '';
+      sync.setEncoding('utf8');
+      sync.on('data', (s: string) => {
+        buf += s;
+        const nl = buf.indexOf('\n');
+        const text = nl >= 0 ? buf.slice(0, nl) : buf;
+        try {
+          const j = JSON.parse(text) as { data: number; message?: string };
+          sync.destroy();
+          resolve(j);
+        } catch {
+          // incomplete line: wait for more
+        }
+      });
+      sync.on('end', () => reject(new SystemError(`conmon exited without reporting the container pid: ${this.#conmonLog(o.bundle)}`)));
+      sync.on('error', (e) => reject(new SystemError('conmon sync pipe failed', { cause: e })));
+      child.on('error', (e) => reject(new SystemError(`Cannot run conmon: ${e.message}`, { cause: e })));
+    });
+    if (msg.data < 0) {
+      await this.#rt(['delete', '--force', id], { allowFailure: true });
+      const text = runtimeMessage(msg.message ?? this.#conmonLog(o.bundle));
+      throw new InvalidParameterError(`failed to create task for container: ${normaliseStartError(text)}`);
+    }
+    const pid = msg.data;
+    const conmonPid = Number.parseInt(readFileSafe(join(o.bundle, 'conmon.pid')) ?? '0', 10);
+    const info: TaskInfo = { pid, pidStart: processIdentity(pid)?.startTime ?? '', conmon: conmonPid > 0 ? processIdentity(conmonPid) : undefined };
+    if (traceCreate.hasSubscribers) traceCreate.publish({ id, ms: performance.now() - t0 });
+    return info;
+  }
+
+  #conmonLog(bundle: string): string {
+    return (readFileSafe(join(bundle, 'conmon.log')) ?? '').trim().split('\n').slice(-3).join(' ');
+  }
+
+  /** `<runtime> start`: the created process begins running the user's command. */
+  async start(id: string): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.#rt(['start', id]);
+    } catch (err) {
+      const text = err instanceof ExecError ? runtimeMessage(err.result.stderr) : String(err);
+      throw new InvalidParameterError(`failed to start container: ${normaliseStartError(text)}`, { cause: err });
+    }
+    if (traceStart.hasSubscribers) traceStart.publish({ id, ms: performance.now() - t0 });
+  }
+
+  /** Sends a signal to the container's init (or every process with `all`). */
+  async kill(id: string, signal: number, opts: { all?: boolean } = {}): Promise<void> {
+    const args = ['kill'];
+    if (opts.all) args.push('--all');
+    args.push(id, String(signal));
+    const r = await this.#rt(args, { allowFailure: true });
+    if (r.code !== 0) {
+      const text = runtimeMessage(r.stderr);
+      if (/not running|No such process|container .* does not exist|not exist/i.test(text)) {
+        throw new ConflictError(`container ${id} is not running`);
+      }
+      throw new SystemError(`Cannot kill container ${id}: ${text}`);
+    }
+  }
+
+  /** Removes the runtime's state for the container; idempotent. */
+  async delete(id: string): Promise<void> {
+    const r = await this.#rt(['delete', '--force', id], { allowFailure: true });
+    if (r.code !== 0 && !/does not exist|not found|No such file/i.test(r.stderr)) {
+      throw new SystemError(`Cannot delete task ${id}: ${runtimeMessage(r.stderr)}`);
+    }
+  }
+
+  async pause(id: string): Promise<void> { await this.#rt(['pause', id]); }
+  async resume(id: string): Promise<void> { await this.#rt(['resume', id]); }
+
+  /** Pids of every process in the container. */
+  async pids(id: string): Promise<number[]> {
+    const r = await this.#rt(['ps', '--format', 'json', id]);
+    const v: unknown = JSON.parse(r.stdout || '[]');
+    return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+  }
+
+  /** Applies new resource limits (OCI linux.resources JSON). */
+  async update(id: string, resources: unknown): Promise<void> {
+    try {
+      await this.#rt(['update', '--resources', '-', id], { input: JSON.stringify(resources) });
+    } catch (err) {
+      const text = err instanceof ExecError ? runtimeMessage(err.result.stderr) : String(err);
+      throw new InvalidParameterError(`Cannot update container ${id}: ${text}`, { cause: err });
+    }
+  }
+
+  /** State as the runtime reports it, or undefined when it does not know the id. */
+  async state(id: string): Promise<{ status: string; pid: number } | undefined> {
+    const r = await this.#rt(['state', id], { allowFailure: true });
+    if (r.code !== 0) return undefined;
+    const j = JSON.parse(r.stdout) as { status?: string; pid?: number };
+    return { status: j.status ?? 'unknown', pid: j.pid ?? 0 };
+  }
+
+  /** True when conmon (or, without it, the container process) is still alive. */
+  isAlive(info: TaskInfo): boolean {
+    if (info.conmon && isProcessAlive(info.conmon)) return true;
+    return isProcessAlive({ pid: info.pid, startTime: info.pidStart });
+  }
+
+  /**
+   * Runs a process inside the container. Attached non-TTY execs are a direct
+   * child (`<runtime> exec`) with piped stdio; TTY execs allocate a terminal
+   * through `script`-free means: the runtime's `--tty` needs a console socket,
+   * so they run under conmon in exec mode via `execTty` instead.
+   */
+  exec(id: string, o: ExecOptions): ExecHandle {
+    const args = ['--root', this.#o.stateRoot, 'exec', '--process', o.processFile];
+    if (o.detach) args.push('--detach');
+    args.push(id);
+    const child = spawn(this.#o.path, args, {
+      stdio: o.detach ? ['ignore', 'ignore', 'pipe'] : ['pipe', 'pipe', 'pipe'],
+    });
+    let errText = '';
+    if (o.detach) child.stderr?.on('data', (b: Buffer) => { errText += b.toString(); });
+    const exited = new Promise<number>((resolve, reject) => {
+      child.on('error', (e) => reject(new SystemError(`Cannot run ${this.#o.name} exec: ${e.message}`, { cause: e })));
+      child.on('close', (code, sig) => {
+        if (o.detach && code !== 0) {
+          reject(new InvalidParameterError(`OCI runtime exec failed: ${normaliseStartError(runtimeMessage(errText))}`));
+          return;
+        }
+        resolve(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15));
+      });
+    });
+    return {
+      pid: child.pid ?? 0,
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: o.detach ? null : child.stderr,
+      exited,
+      kill: (s) => { child.kill(s); },
+    };
+  }
+
+  /**
+   * Connects to a task's conmon attach socket through the pier-attach helper.
+   * The helper's stdout carries Docker-framed output (raw when terminal).
+   * Resolves once the connection is live.
+   */
+  async attach(bundle: string, o: { terminal: boolean; stdout: boolean; stderr: boolean; stdin: boolean }): Promise<ChildProcess> {
+    const sock = join(bundle, 'attach');
+    if (!existsSync(sock)) throw new ConflictError('container is not running: no attach socket');
+    const args: string[] = [];
+    if (o.terminal) args.push('--tty');
+    if (o.stdout) args.push('--stdout');
+    if (o.stderr) args.push('--stderr');
+    if (o.stdin) args.push('--stdin');
+    args.push(sock);
+    const child = spawn(this.#o.attachHelper, args, { stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const ready = child.stdio[3] as Readable;
+      let errText = '';
+      child.stderr?.on('data', (b: Buffer) => { errText += b.toString(); });
+      ready.once('data', () => { ready.destroy(); resolve(); });
+      child.once('error', (e) => reject(new SystemError(`Cannot run pier-attach: ${e.message}`, { cause: e })));
+      child.once('exit', (code) => reject(new SystemError(`Cannot attach: ${errText.trim() || `pier-attach exited ${code}`}`)));
+    });
+    return child;
+  }
+
+  /** Asks conmon to resize the terminal (control FIFO). */
+  resize(bundle: string, height: number, width: number): void {
+    const ctl = join(bundle, 'ctl');
+    if (!existsSync(ctl)) throw new NotFoundError('container has no terminal control');
+    const fd = openSync(ctl, 'w');
+    try { writeFileSync(fd, `1 ${height} ${width}\n`); } finally { closeSync(fd); }
+  }
+
+  /** Asks conmon to reopen its log file (after rotation). */
+  reopenLog(bundle: string): void {
+    const ctl = join(bundle, 'ctl');
+    if (!existsSync(ctl)) return;
+    const fd = openSync(ctl, 'w');
+    try { writeFileSync(fd, '2 0 0\n'); } finally { closeSync(fd); }
+  }
+
+  close(): void {
+    this.exits.close();
+  }
+}
+
+function readFileSafe(p: string): string | undefined {
+  try { return readFileSync(p, 'utf8'); } catch { return undefined; }
+}
+
+/**
+ * The docker CLI picks its exit code from the start error's text (127 for
+ * "executable file not found" / "no such file or directory", 126 for
+ * "permission denied" / "is a directory"); crun words these differently.
+ */
+export function normaliseStartError(text: string): string {
+  let t = text.replace(/^crun: /, '').replace(/^runc: /, '');
+  if (/executable file .* not found|not found in \$PATH/i.test(t) && !/executable file not found/.test(t)) {
+    t += ': executable file not found in $PATH';
+  }
+  if (/No such file or directory/.test(t) && !/no such file or directory/.test(t)) t = t.replace(/No such file or directory/g, 'no such file or directory');
+  if (/Permission denied/.test(t)) t = t.replace(/Permission denied/g, 'permission denied');
+  if (/Is a directory/.test(t)) t = t.replace(/Is a directory/g, 'is a directory');
+  return t;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole suite: build, unit tests (no root needed), then end-to-end tests
+# against private pierd instances, then a check that nothing leaked.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+npm run -s build || exit 1
+node --test --test-reporter=spec 'dist/src/**/*.test.js' 'dist/test/*.test.js'
+unit=$?
+node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 'dist/test/e2e/**/*.test.js'
+e2e=$?
+leaks=$(grep -c ' /tmp/pier-e2e-' /proc/self/mountinfo || true)
+if [ "$leaks" != "0" ]; then echo "leak check: $leaks mount(s) under /tmp/pier-e2e- left behind"; fi
+[ "$unit" = 0 ] && [ "$e2e" = 0 ] && [ "$leaks" = 0 ]
