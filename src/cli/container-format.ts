@@ -88,6 +88,7 @@ export function containerRow(c: ContainerSummary, opts: { trunc: boolean; now: n
     Mounts: mounts.join(','),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).join(','),
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Driver === 'local').length),
+    Platform: null,
     Label: (name: string): string => labels[name] ?? '',
   };
 }

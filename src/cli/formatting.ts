@@ -39,15 +39,20 @@ export function goTimeString(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${sign}${p(Math.trunc(off / 60))}${p(off % 60)} ${zone}`;
 }
 
-/** JSON with keys sorted, as Go marshals a map. */
+/** JSON with keys sorted and <, >, & escaped, as Go's json.Marshal writes a map. */
 export function sortedJson(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => {
+  return goEscape(JSON.stringify(v, (_k, val: unknown) => {
     if (val !== null && typeof val === 'object' && !Array.isArray(val)) {
       const o = val as Record<string, unknown>;
       return Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
     }
     return val;
-  });
+  }) ?? 'null');
+}
+
+/** json.Marshal's HTML escaping. */
+export function goEscape(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function prepare(format: string): { table: boolean; tpl: string } {

@@ -44,7 +44,7 @@ export function imageRows(img: ImageSummary, opts: { digests: boolean; trunc: bo
       ID: id, Repository: repo, Tag: tag, Digest: digest,
       CreatedSince: img.Created > 0 ? `${humanDuration(opts.now - img.Created * 1000)} ago` : 'N/A',
       CreatedAt: goTimeString(new Date(img.Created * 1000)),
-      Size: humanSize(img.Size, 3), VirtualSize: humanSize(img.Size, 3),
+      Size: humanSize(img.Size, 3), VirtualSize: humanSize(img.Size),
       SharedSize: img.SharedSize < 0 ? 'N/A' : humanSize(img.SharedSize, 3),
       UniqueSize: img.SharedSize < 0 ? 'N/A' : humanSize(img.Size - img.SharedSize, 3),
       Containers: img.Containers < 0 ? 'N/A' : String(img.Containers),

@@ -8,8 +8,21 @@ import { Readable } from 'node:stream';
 import { SystemError } from '../errdefs/index.js';
 import { extractTar } from '../pkg/archive/index.js';
 import { digestOf } from '../pkg/digest/index.js';
-import { listTar } from '../pkg/archive/tar-fixtures.js';
+import { extract as tarExtract, type Header } from 'tar-stream';
 import { buildBusyboxLayer, busyboxImageConfig, inspectElf } from './busybox-layer.js';
+
+/** Headers and bodies of a small in-memory tar. */
+async function listTar(tar: Buffer): Promise<(Header & { body: Buffer })[]> {
+  const ex = tarExtract();
+  ex.end(tar);
+  const out: (Header & { body: Buffer })[] = [];
+  for await (const entry of ex) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
+    out.push({ ...entry.header, body: Buffer.concat(chunks) });
+  }
+  return out;
+}
 
 const haveBusybox = await access('/bin/busybox').then(() => true, () => false);
 const skip = haveBusybox || process.env['CI'] === 'true' ? false : 'needs /bin/busybox (apt-get install busybox-static)';

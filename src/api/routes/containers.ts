@@ -94,7 +94,7 @@ function listContainers(b: Backend, q: URLSearchParams): Record<string, unknown>
 }
 
 /** Pipes an attach helper's framed output to the client; client bytes to its stdin. */
-function bridgeAttach(helper: ChildProcess, out: Writable & { destroyed: boolean }, input: NodeJS.ReadableStream | undefined, early: Buffer[]): void {
+function bridgeAttach(helper: ChildProcess, out: Writable & { destroyed: boolean }, input: NodeJS.ReadableStream | undefined, early: Buffer[], inputEnded: boolean): void {
   helper.stdout?.pipe(out, { end: false });
   helper.on('close', () => {
     if (!out.destroyed) out.end();
@@ -102,8 +102,12 @@ function bridgeAttach(helper: ChildProcess, out: Writable & { destroyed: boolean
   const stdin = helper.stdin;
   if (stdin && input) {
     for (const b of early) stdin.write(b);
-    input.on('data', (d: Buffer) => { stdin.write(d); });
-    input.on('end', () => { stdin.end(); });
+    // The CLI may have sent all of stdin and half-closed before the container started.
+    if (inputEnded) stdin.end();
+    else {
+      input.on('data', (d: Buffer) => { stdin.write(d); });
+      input.on('end', () => { stdin.end(); });
+    }
     stdin.on('error', () => { /* helper gone: the close handler ends the stream */ });
   }
   out.on('close', () => { if (helper.exitCode === null) helper.kill('SIGTERM'); });
@@ -133,16 +137,18 @@ async function attach(ctx: Ctx, b: Backend): Promise<undefined> {
     out = res;
     input = ctx.req;
   }
+  let inputEnded = false;
   const collect = (d: Buffer): void => { early.push(d); };
-  if (stdin && input) input.on('data', collect);
+  const onEnd = (): void => { inputEnded = true; };
+  if (stdin && input) { input.on('data', collect); input.on('end', onEnd); }
   if (!c.State.Running) {
     // dockerd keeps an attach to a stopped container open until it next runs.
   }
   const handle = b.containers.attach(c.Id, {
     stdin, stdout, stderr,
     onReady: (helper) => {
-      if (stdin && input) input.off('data', collect);
-      bridgeAttach(helper, out, stdin ? input : undefined, early);
+      if (stdin && input) { input.off('data', collect); input.off('end', onEnd); }
+      bridgeAttach(helper, out, stdin ? input : undefined, early, inputEnded);
     },
     onError: (err) => {
       b.log.debug('attach failed', { container: c.Id, err: messageOf(err) });

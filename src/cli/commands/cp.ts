@@ -59,14 +59,16 @@ function isDirStat(s: PathStat): boolean { return (s.mode & GO_MODE_DIR) !== 0; 
 
 async function copyFromContainer(client: Client, src: Spec & { container: string }, dst: string, followLink: boolean): Promise<number> {
   let srcPath = src.path;
-  let stat = await client.containers.statPath(src.container, srcPath);
   let renameTo: string | undefined;
-  if (followLink && (stat.mode & GO_MODE_SYMLINK) !== 0 && stat.linkTarget !== '') {
-    renameTo = path.posix.basename(srcPath);
-    srcPath = stat.linkTarget;
-    stat = await client.containers.statPath(src.container, srcPath);
+  if (followLink) {
+    // like docker, stat first only to resolve a symlink source
+    const st = await client.containers.statPath(src.container, srcPath);
+    if ((st.mode & GO_MODE_SYMLINK) !== 0 && st.linkTarget !== '') {
+      renameTo = path.posix.basename(srcPath);
+      srcPath = st.linkTarget.startsWith('/') ? st.linkTarget : path.posix.join(path.posix.dirname(srcPath), st.linkTarget);
+    }
   }
-  const { body } = await client.containers.getArchive(src.container, srcPath);
+  const { body, stat } = await client.containers.getArchive(src.container, srcPath);
   if (dst === '-') { await pipeline(body, process.stdout, { end: false }); return 0; }
   const base = stat.name !== '' ? stat.name : path.posix.basename(srcPath);
   let counted = 0;
@@ -85,7 +87,7 @@ async function copyFromContainer(client: Client, src: Spec & { container: string
     destDir = path.dirname(dst);
     stream = rebaseTar(body, base, path.basename(dst));
   } else {
-    if (dst.endsWith('/') && !isDirStat(stat)) throw new StatusError(1, `destination directory "${dst}" must exist`);
+    if (dst.endsWith('/') && !isDirStat(stat)) throw new StatusError(1, 'no such directory');
     destDir = path.dirname(path.resolve(dst));
     if (!fs.existsSync(destDir)) throw new StatusError(1, `destination directory "${destDir}" must exist`);
     stream = rebaseTar(body, base, path.basename(path.resolve(dst)));
@@ -116,9 +118,10 @@ async function copyToContainer(client: Client, src: string, dst: Spec & { contai
     target = path.posix.dirname(dst.path);
     tarStream = createTar(srcDir, { paths: [srcBase], rename: { from: srcBase, to: path.posix.basename(dst.path) } });
   } else {
-    if (dst.path.endsWith('/')) throw new StatusError(1, `Error response from daemon: Could not find the file ${dst.path} in container ${dst.container}`);
-    target = path.posix.dirname(dst.path);
-    tarStream = createTar(srcDir, { paths: [srcBase], rename: { from: srcBase, to: path.posix.basename(dst.path) } });
+    if (dst.path.endsWith('/') && !st.isDirectory()) throw new StatusError(1, 'no such directory');
+    const clean = dst.path.replace(/\/+$/, '') || '/';
+    target = path.posix.dirname(clean);
+    tarStream = createTar(srcDir, { paths: [srcBase], rename: { from: srcBase, to: path.posix.basename(clean) } });
   }
   let counted = 0;
   tarStream.on('data', (c: Buffer) => { counted += c.length; });

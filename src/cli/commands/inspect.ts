@@ -5,13 +5,14 @@ import type { Client } from '../../client/index.js';
 import { isNotFound, messageOf } from '../../errdefs/index.js';
 import { parseTemplate, type Template } from '../../pkg/gotemplate/index.js';
 import { type CommandContext, type Handler, StatusError, writeOut } from '../context.js';
+import { goEscape } from '../formatting.js';
 
 type Getter = (ref: string) => Promise<unknown>;
 
 /** Go's json.Marshal escapes <, > and & even inside raw messages. */
 export function indentJson(items: readonly unknown[]): string {
   if (items.length === 0) return '[]\n';
-  return `${JSON.stringify(items, null, 4).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)}\n`;
+  return `${goEscape(JSON.stringify(items, null, 4))}\n`;
 }
 
 const getters = (client: Client, size: boolean): Record<string, Getter> => ({

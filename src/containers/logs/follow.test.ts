@@ -95,6 +95,25 @@ test('follow survives a rotation: drains the renamed file, then reads the new on
   assert.equal(await f.next(), undefined);
 });
 
+test('follow reads every file when several rotations happen between two looks', async (t) => {
+  const p = await logPath(t, rec(1, 'stdout', 'a'));
+  const f = follower(p, { pollMs: 60_000 }, [`${p}.2`, `${p}.1`]);
+  t.after(f.close);
+  assert.equal(await f.next(), 'stdout:a\n');
+  const next = f.next(); // waiting; with no watch event it would not look again for a minute
+  await appendFile(p, rec(2, 'stdout', 'b'));
+  await rename(p, `${p}.1`);
+  await writeFile(p, rec(3, 'stdout', 'c'));
+  await rename(`${p}.1`, `${p}.2`);
+  await rename(p, `${p}.1`);
+  await writeFile(p, rec(4, 'stdout', 'd'));
+  assert.equal(await next, 'stdout:b\n');
+  assert.equal(await f.next(), 'stdout:c\n');
+  assert.equal(await f.next(), 'stdout:d\n');
+  f.done();
+  assert.equal(await f.next(), undefined);
+});
+
 test('follow starts over when the file is truncated in place', async (t) => {
   const p = await logPath(t, rec(1, 'stdout', 'aaaa') + rec(2, 'stdout', 'bbbb'));
   const f = follower(p);

@@ -31,7 +31,7 @@ async function sampleTree(t: T): Promise<string> {
   await mkdir(`${s}/tmp`);
   await chmod(`${s}/tmp`, 0o1777);
   await writeFile(`${s}/secret`, 'x');
-  await chmod(`${s}/secret`, 0o000);
+  await chmod(`${s}/secret`, asRoot ? 0o000 : 0o400); // only root reads a mode-0 file
   const long = `${s}/${'l'.repeat(90)}/${'m'.repeat(90)}`;
   await mkdir(long, { recursive: true });
   await writeFile(`${long}/${'n'.repeat(100)}`, 'long');
@@ -140,6 +140,14 @@ test('createTar pauses its walk while the reader is slow', async (t) => {
   assert.ok(s.readableLength < 160 * 1024, `buffered ${s.readableLength} bytes`);
   const all = await buffer(s);
   assert.equal(all.length, 1000 * 512 + 1024);
+});
+
+test('createTar stops with the abort reason when its signal fires', async (t) => {
+  const src = await sampleTree(t);
+  const ac = new AbortController();
+  const s = createTar(src, { signal: ac.signal });
+  ac.abort(new Error('client gone'));
+  await assert.rejects(buffer(s), /client gone/);
 });
 
 test('createTar fails the stream when the source directory is missing', async (t) => {

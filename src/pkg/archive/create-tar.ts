@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { lstat, open, readdir, readlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 import { nullLogger, type Logger } from '../log/index.js';
@@ -26,8 +25,8 @@ export interface CreateTarOptions {
   log?: Logger;
 }
 
-type Stat = Awaited<ReturnType<typeof lstatBig>>;
-const lstatBig = (p: string) => lstat(p, { bigint: true });
+type Stat = ReturnType<typeof lstatBig>;
+const lstatBig = (p: string) => lstatSync(p, { bigint: true });
 const MAX_USTAR_ID = 0o777777; // tar-stream writes ids as 6 octal digits
 
 function major(rdev: bigint): number { return Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)); }
@@ -45,11 +44,11 @@ function roomIn(s: PassThrough): Promise<void> {
 }
 
 /** Exactly `size` bytes of an open file: cut if it grew, zero-padded if it shrank meanwhile. */
-async function* fileBytes(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+function* fileBytes(fd: number, size: number): Generator<Buffer> {
   let pos = 0;
   while (pos < size) {
     const buf = Buffer.allocUnsafe(Math.min(1 << 16, size - pos));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    const bytesRead = readSync(fd, buf, 0, buf.length, pos);
     if (bytesRead === 0) { yield Buffer.alloc(size - pos); return; }
     pos += bytesRead;
     yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
@@ -72,6 +71,13 @@ class TarWriter {
   }
 
   start(): Readable {
+    const signal = this.#o.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => { this.#out.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')); };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      this.#out.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
     void this.#pump();
     this.#produce().then(() => this.#pack.finalize(), (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
@@ -128,10 +134,10 @@ class TarWriter {
     this.#o.signal?.throwIfAborted();
     if (this.#out.destroyed) throw new Error('tar stream closed by its reader');
     if (rel !== '' && this.#o.excludes?.(rel) === true) return;
-    const st = await lstatBig(host);
+    const st = lstatBig(host);
     if (!skipSelf) await this.#emit(host, rel, st);
     if (!st.isDirectory()) return;
-    const children = (await readdir(host)).sort(byteOrder);
+    const children = readdirSync(host).sort(byteOrder);
     for (const c of children) await this.#walk(`${host}/${c}`, joinRel(rel, c), false);
   }
 
@@ -176,7 +182,7 @@ class TarWriter {
       }
     } else if (st.isSymbolicLink()) {
       h.type = 'symlink';
-      h.linkname = await readlink(host);
+      h.linkname = readlinkSync(host);
       await this.#add(h);
     } else if (st.isCharacterDevice() && st.rdev === 0n && this.#o.overlayWhiteouts === true) {
       const { dir, base } = splitPath(name);
@@ -197,7 +203,7 @@ class TarWriter {
         return;
       }
       if (st.nlink > 1n) this.#links.set(key, name);
-      await this.#file(host, h);
+      await this.#file(host, h, Number(st.size));
     } else {
       this.#log.debug('socket not archived', { path: rel }); // tar has no socket type; docker skips them too
     }
@@ -212,17 +218,20 @@ class TarWriter {
     });
   }
 
-  async #file(host: string, h: Header): Promise<void> {
-    const fh = await open(host, constants.O_RDONLY | constants.O_NOFOLLOW);
+  async #file(host: string, h: Header, size: number): Promise<void> {
+    const fd = openSync(host, constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
-      const size = (await fh.stat()).size;
       const done = new Promise<void>((resolve, reject) => {
         const sink = this.#pack.entry({ ...h, size }, (err) => (err ? reject(err) : resolve()));
         void (async () => {
           try {
-            for await (const chunk of fileBytes(fh, size)) {
+            for (const chunk of fileBytes(fd, size)) {
               if (!sink.write(chunk)) {
-                await new Promise<void>((r) => { sink.once('drain', () => r()); sink.once('close', () => r()); });
+                await new Promise<void>((r) => {
+                  const done = (): void => { sink.off('drain', done); sink.off('close', done); r(); };
+                  sink.on('drain', done);
+                  sink.on('close', done);
+                });
               }
               if (sink.destroyed) return;
             }
@@ -232,7 +241,7 @@ class TarWriter {
       });
       await done;
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
 }
@@ -245,6 +254,8 @@ class TarWriter {
  * empty otherwise); PAX records for long or non-ASCII names and large ids;
  * sockets skipped. Nothing is buffered beyond one chunk: the walk pauses while
  * the reader is slow. Errors (including an aborted `signal`) destroy the stream.
+ * Metadata and reads use synchronous calls, a few microseconds each between
+ * awaits: several times faster than the promise API's thread-pool round trips.
  */
 export function createTar(srcDir: string, opts: CreateTarOptions = {}): Readable {
   return new TarWriter(srcDir, opts).start();

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
+import { zstdCompressSync } from 'node:zlib';
 import { ConflictError, InvalidParameterError, SystemError } from '../../errdefs/index.js';
 import { extractTar, extractTarAtomic, type ExtractOptions } from './index.js';
 import { tarOf, type FixtureEntry } from './tar-fixtures.js';
@@ -124,6 +125,19 @@ test('gzip input is detected and extracted', async (t) => {
   assert.equal(await readFile(`${d}/z/f`, 'utf8'), 'zipped');
 });
 
+test('zstd input is detected and extracted when node has zstd', { skip: typeof zstdCompressSync !== 'function' && 'no zstd in this node' }, async (t) => {
+  const { dest: d } = await dest(t);
+  const zst = zstdCompressSync(await tarOf([{ name: 'z/f', body: 'zstd' }]));
+  await extractTar(Readable.from([zst]), d, plain);
+  assert.equal(await readFile(`${d}/z/f`, 'utf8'), 'zstd');
+});
+
+test('xz and bzip2 input is refused with a clear message', async (t) => {
+  const { dest: d } = await dest(t);
+  await assert.rejects(extractTar(Readable.from([Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0])]), d, plain),
+    refused(/unsupported compression format xz/));
+});
+
 test('a truncated or corrupt archive is refused with InvalidParameterError', async (t) => {
   const { dest: d } = await dest(t);
   const tar = await tarOf([{ name: 'f', body: 'x'.repeat(2000) }]);
@@ -176,6 +190,12 @@ test('an existing directory is kept and updated; a dir/non-dir swap is replaced 
   assert.equal(await readFile(`${d}/keep/old`, 'utf8'), 'old');
   assert.equal(await readFile(`${d}/dir`, 'utf8'), 'now a file');
   assert.equal((await stat(`${d}/file`)).isDirectory(), true);
+});
+
+test('a directory replaced later in the same archive does not break the final mtime pass', async (t) => {
+  const { dest: d } = await dest(t);
+  await extract([{ name: 'a', type: 'directory' }, { name: 'a/f', body: '' }, { name: 'a', body: 'file now' }], d);
+  assert.equal(await readFile(`${d}/a`, 'utf8'), 'file now');
 });
 
 test('onEntry sees every header and the result counts entries and bytes', async (t) => {

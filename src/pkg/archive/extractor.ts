@@ -1,5 +1,8 @@
-import { constants, type Stats } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, rm, symlink } from 'node:fs/promises';
+import {
+  chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
+  mkdirSync, openSync, symlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import type { ExtractEvents, Header } from 'tar-stream';
 import { InvalidParameterError, PierError, SystemError } from '../../errdefs/index.js';
 import { nullLogger, type Logger } from '../log/index.js';
@@ -65,8 +68,8 @@ function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }
 
-async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  try { return await lstat(p); } catch (err) {
+function lstatOrUndefined(p: string): Stats | undefined {
+  try { return lstatSync(p); } catch (err) {
     if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return undefined;
     throw err;
   }
@@ -131,7 +134,7 @@ export class TarExtractor {
         await drain(entry);
         const p = await this.#prepare(name, false);
         await mkfifo(p.host, h.mode ?? 0o644);
-        await this.#meta(p.host, h, 'other');
+        this.#meta(p.host, h, 'other');
         break;
       }
       default: throw refuse(raw, `unsupported tar entry type ${h.type ?? 'unknown'}`);
@@ -143,46 +146,50 @@ export class TarExtractor {
   async finish(): Promise<ExtractResult> {
     if (this.#whiteouts.length > 0) {
       await mknodAll(this.#whiteouts);
-      for (const w of this.#whiteouts) await this.#chown(w.path, w.uid, w.gid);
+      for (const w of this.#whiteouts) this.#chown(w.path, w.uid, w.gid);
     }
     if (this.#xattrs.length > 0 && !(await setXattrs(this.#xattrs))) {
       this.#log.debug('extended attributes skipped: setfattr (package attr) is not installed', { count: this.#xattrs.length });
     }
     for (let i = this.#dirTimes.length - 1; i >= 0; i--) {
       const d = this.#dirTimes[i];
-      if (d !== undefined) await lutimes(d.host, d.mtime, d.mtime);
+      if (d === undefined) continue;
+      try { lutimesSync(d.host, d.mtime, d.mtime); } catch (err) {
+        // A later entry or whiteout removed the directory: nothing to stamp.
+        if (errnoOf(err) !== 'ENOENT' && errnoOf(err) !== 'ENOTDIR') throw err;
+      }
     }
     return { files: this.files, bytes: this.bytes };
   }
 
   async #file(entry: Entry, h: TarHeader, name: string): Promise<void> {
     const p = await this.#prepare(name, false);
-    const fh = await open(p.host, writeFlags, 0o600);
+    const fd = openSync(p.host, writeFlags, 0o600);
     try {
       let pos = 0;
       for await (const c of entry as AsyncIterable<Buffer>) {
         this.#o.signal?.throwIfAborted();
         for (let off = 0; off < c.length;) {
-          const { bytesWritten } = await fh.write(c, off, c.length - off, pos);
-          off += bytesWritten;
-          pos += bytesWritten;
+          const n = writeSync(fd, c, off, c.length - off, pos);
+          off += n;
+          pos += n;
         }
       }
       this.bytes += pos;
       const { uid, gid, mtime } = this.#ids(h);
-      if (this.#o.chown !== false) await this.#tolerantChown(() => fh.chown(uid, gid));
-      await fh.chmod((h.mode ?? 0o644) & 0o7777);
-      await fh.utimes(mtime, mtime);
+      if (this.#o.chown !== false) this.#tolerantChown(() => fchownSync(fd, uid, gid));
+      fchmodSync(fd, (h.mode ?? 0o644) & 0o7777);
+      futimesSync(fd, mtime, mtime);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
     this.#collectXattrs(p.host, h);
   }
 
   async #dir(h: TarHeader, name: string): Promise<void> {
     const p = await this.#prepare(name, true);
-    if (!p.keep) await mkdir(p.host, { mode: 0o700 });
-    await this.#meta(p.host, h, 'dir');
+    if (!p.keep) mkdirSync(p.host, { mode: 0o700 });
+    this.#meta(p.host, h, 'dir');
     this.#r.rememberDir(p.rel);
   }
 
@@ -193,8 +200,8 @@ export class TarExtractor {
     // The target is stored as data and never followed here: later entries
     // that pass through it are resolved inside the root (RootResolver).
     const p = await this.#prepare(name, false);
-    await symlink(target, p.host);
-    await this.#meta(p.host, h, 'symlink');
+    symlinkSync(target, p.host);
+    this.#meta(p.host, h, 'symlink');
   }
 
   async #hardlink(h: TarHeader, name: string, raw: string): Promise<void> {
@@ -210,14 +217,14 @@ export class TarExtractor {
     // The target's parents are resolved in the root; its last component is
     // not followed, as link(2) does not follow it either.
     const tHost = this.#r.host(joinRel(await this.#r.resolveRel(t.dir, { followFinal: true }), t.base));
-    const tst = await lstatOrUndefined(tHost);
+    const tst = lstatOrUndefined(tHost);
     if (tst === undefined) throw refuse(raw, `hard link target "${ln}" does not exist in the destination`);
     if (tst.isDirectory()) throw refuse(raw, `hard link target "${ln}" is a directory`);
     const self = splitPath(name);
     const selfHost = this.#r.host(joinRel(await this.#r.resolveRel(self.dir, { followFinal: true }), self.base));
     if (selfHost === tHost) return;
     const p = await this.#prepare(name, false);
-    await link(tHost, p.host);
+    linkSync(tHost, p.host);
   }
 
   async #device(h: TarHeader, name: string, raw: string): Promise<void> {
@@ -238,7 +245,7 @@ export class TarExtractor {
       path: p.host, kind: h.type === 'block-device' ? 'b' : 'c',
       major: h.devmajor ?? 0, minor: h.devminor ?? 0, mode: h.mode ?? 0o600,
     });
-    await this.#meta(p.host, h, 'other');
+    this.#meta(p.host, h, 'other');
   }
 
   async #whiteout(dir: string, base: string, h: TarHeader, raw: string): Promise<void> {
@@ -299,7 +306,7 @@ export class TarExtractor {
     await this.#mkdirs(parent, name);
     const rel = joinRel(parent, base);
     const host = this.#r.host(rel);
-    const st = await lstatOrUndefined(host);
+    const st = lstatOrUndefined(host);
     if (this.#o.whiteouts === 'none') this.#written.add(rel);
     if (st === undefined) return { rel, host, keep: false };
     if (isDir && st.isDirectory()) return { rel, host, keep: true };
@@ -314,9 +321,9 @@ export class TarExtractor {
   }
 
   async #mkdirs(rel: string, name: string): Promise<void> {
-    if (rel === '') return;
+    if (rel === '' || this.#r.knownDir(rel)) return;
     try {
-      await mkdir(this.#r.host(rel), { recursive: true, mode: 0o755 });
+      mkdirSync(this.#r.host(rel), { recursive: true, mode: 0o755 });
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'EEXIST' || code === 'ENOTDIR') throw refuse(name, 'a parent path is not a directory');
@@ -335,22 +342,22 @@ export class TarExtractor {
     };
   }
 
-  async #meta(host: string, h: TarHeader, kind: 'dir' | 'symlink' | 'other'): Promise<void> {
+  #meta(host: string, h: TarHeader, kind: 'dir' | 'symlink' | 'other'): void {
     const { uid, gid, mtime } = this.#ids(h);
-    if (this.#o.chown !== false) await this.#chown(host, uid, gid);
+    if (this.#o.chown !== false) this.#chown(host, uid, gid);
     // chmod after chown: chown clears setuid/setgid.
-    if (kind !== 'symlink') await chmod(host, (h.mode ?? (kind === 'dir' ? 0o755 : 0o644)) & 0o7777);
+    if (kind !== 'symlink') chmodSync(host, (h.mode ?? (kind === 'dir' ? 0o755 : 0o644)) & 0o7777);
     if (kind === 'dir') this.#dirTimes.push({ host, mtime });
-    else await lutimes(host, mtime, mtime);
+    else lutimesSync(host, mtime, mtime);
     this.#collectXattrs(host, h);
   }
 
-  #chown(host: string, uid: number, gid: number): Promise<void> {
-    return this.#tolerantChown(() => lchown(host, uid, gid));
+  #chown(host: string, uid: number, gid: number): void {
+    this.#tolerantChown(() => lchownSync(host, uid, gid));
   }
 
-  async #tolerantChown(fn: () => Promise<void>): Promise<void> {
-    try { await fn(); } catch (err) {
+  #tolerantChown(fn: () => void): void {
+    try { fn(); } catch (err) {
       // Without root, keeping foreign owners is impossible; the files stay ours.
       if (this.#asRoot || (errnoOf(err) !== 'EPERM' && errnoOf(err) !== 'EINVAL')) throw err;
     }

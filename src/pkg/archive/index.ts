@@ -17,6 +17,12 @@
  * and the `attr` package's `setfattr`/`getfattr` (xattrs are skipped when
  * `attr` is absent; opaque overlay whiteouts then fail with SystemError).
  *
+ * Per-entry metadata calls (lstat, open, chown, utimes …) are synchronous:
+ * microseconds each, between awaits, and 2.5–5x faster than the promise API's
+ * thread-pool round trips on a real layer (53k-file /usr/share: extract 14 s
+ * vs 37 s, create 2.8 s vs 13.8 s; GNU tar 15.5 s / 1.6 s on the same host).
+ * Bodies still stream chunk by chunk, so the event loop is never held long.
+ *
  * @example
  * const layer = await content.open(digest);
  * await extractTarAtomic(layer.stream(), upperDir, { whiteouts: 'overlay', signal });
