@@ -1,4 +1,4 @@
-import { writeFile, rm } from 'node:fs/promises';
+import { writeFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ConflictError, NotFoundError, InvalidParameterError } from '../errdefs/index.js';
@@ -50,6 +50,7 @@ export class ExecService {
   readonly #containers: ContainerService;
   readonly #execs = new Map<string, ExecRecord>();
   readonly #handles = new Map<string, ExecHandle>();
+  readonly #dirs = new Map<string, string>();
 
   constructor(containers: ContainerService) {
     this.#containers = containers;
@@ -87,11 +88,25 @@ export class ExecService {
     const { c } = this.#containers.runningTask(e.ContainerID);
     const image = this.#containers.options.images.get(c.Image);
     const input = await this.#containers.specInput(c, image);
-    const proc = buildExecProcess({ config: { ...e.config, Tty: false }, container: input });
-    const file = join(this.#containers.bundleDir(c.Id), `exec-${id}.json`);
+    const tty = e.config.Tty && !o.detach;
+    const proc = buildExecProcess({ config: { ...e.config, Tty: tty }, container: input });
+    const dir = join(this.#containers.bundleDir(c.Id), `exec-${id.slice(0, 12)}`);
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'process.json');
     await writeFile(file, JSON.stringify(proc));
     e.Running = true;
-    const h = this.#containers.runtime.exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
+    let h: ExecHandle;
+    try {
+      h = tty
+        ? await this.#containers.runtime.execTerminal(c.Id, { dir, processFile: file, execId: id, stdin: e.config.AttachStdin })
+        : this.#containers.runtime.exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
+    } catch (err) {
+      e.Running = false;
+      e.ExitCode = /not found|no such file/.test(String(err)) ? 127 : 126;
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+    this.#dirs.set(id, dir);
     this.#handles.set(id, h);
     e.Pid = h.pid;
     this.#containers.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: id });
@@ -101,11 +116,12 @@ export class ExecService {
       return code;
     }, async (err: unknown) => {
       e.Running = false;
-      e.ExitCode = 126;
+      e.ExitCode = /executable file not found|no such file or directory/.test(String(err)) ? 127 : 126;
       throw err;
     }).finally(async () => {
       this.#handles.delete(id);
-      await rm(file, { force: true });
+      this.#dirs.delete(id);
+      await rm(dir, { recursive: true, force: true });
       const fresh = this.#containers.tryGet(c.Id);
       if (fresh) {
         fresh.ExecIDs = (fresh.ExecIDs ?? []).filter((x) => x !== id);
@@ -122,8 +138,12 @@ export class ExecService {
     return { stdin: e.config.AttachStdin ? h.stdin : null, stdout: h.stdout, stderr: h.stderr, exited };
   }
 
-  resize(id: string, _h: number, _w: number): void {
-    this.get(id);
+  /** Resizes a TTY exec's terminal (conmon's control FIFO). */
+  resize(id: string, h: number, w: number): void {
+    const e = this.get(id);
+    const dir = this.#dirs.get(id);
+    if (!e.Running || !dir || !e.config.Tty) return;
+    this.#containers.runtime.resize(dir, h, w);
   }
 
   /** Forgets finished sessions of a removed container. */

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, mkdirSync, writeFileSync, existsSync, rmSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { channel } from 'node:diagnostics_channel';
@@ -235,7 +235,8 @@ export class ConmonRuntime {
    * so they run under conmon in exec mode via `execTty` instead.
    */
   exec(id: string, o: ExecOptions): ExecHandle {
-    const args = ['--root', this.#o.stateRoot, 'exec', '--process', o.processFile];
+    const logFile = `${o.processFile}.log`;
+    const args = ['--root', this.#o.stateRoot, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.processFile];
     if (o.detach) args.push('--detach');
     args.push(id);
     const child = spawn(this.#o.path, args, {
@@ -246,8 +247,11 @@ export class ConmonRuntime {
     const exited = new Promise<number>((resolve, reject) => {
       child.on('error', (e) => reject(new SystemError(`Cannot run ${this.#o.name} exec: ${e.message}`, { cause: e })));
       child.on('close', (code, sig) => {
-        if (o.detach && code !== 0) {
-          reject(new InvalidParameterError(`OCI runtime exec failed: ${normaliseStartError(runtimeMessage(errText))}`));
+        const logged = runtimeMessage(readFileSafe(logFile) ?? '');
+        rmSync(logFile, { force: true });
+        if (code !== 0 && (logged || (o.detach && errText))) {
+          // The runtime failed to start the process (crun exits 255 and logs why).
+          reject(new InvalidParameterError(`OCI runtime exec failed: exec failed: unable to start container process: ${normaliseStartError(logged || runtimeMessage(errText))}: unknown`));
           return;
         }
         resolve(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15));
@@ -260,6 +264,65 @@ export class ConmonRuntime {
       stderr: o.detach ? null : child.stderr,
       exited,
       kill: (s) => { child.kill(s); },
+    };
+  }
+
+  /**
+   * Runs a TTY exec session under conmon in exec mode (`-e -t --exec-attach`):
+   * conmon allocates the terminal through the runtime's console socket and
+   * serves it on `<dir>/attach`; we connect pier-attach before the process
+   * starts, so no output is lost. Resolves once the process runs.
+   */
+  async execTerminal(id: string, o: { dir: string; processFile: string; execId: string; stdin: boolean }): Promise<ExecHandle> {
+    mkdirSync(join(o.dir, 'exits'), { recursive: true });
+    const args = [
+      '--api-version', '1', '-c', id, '-u', o.execId, '-r', this.#o.path, '-b', o.dir, '-p', join(o.dir, 'pid'),
+      '-n', o.execId, '--exit-dir', join(o.dir, 'exits'), '--full-attach', '-l', 'none', '--log-level', 'warning',
+      '-e', '--exec-attach', '--exec-process-spec', o.processFile, '-t',
+      '--runtime-arg', '--root', '--runtime-arg', this.#o.stateRoot,
+    ];
+    if (o.stdin) args.push('-i');
+    const errFd = openSync(join(o.dir, 'conmon.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.#o.conmonPath, args, {
+        stdio: ['ignore', errFd, errFd, 'pipe', 'pipe', 'pipe'],
+        env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' },
+        detached: true,
+      });
+    } finally {
+      closeSync(errFd);
+    }
+    child.unref();
+    const sync = child.stdio[3] as Readable;
+    const start = child.stdio[4] as Writable;
+    const attachPipe = (child.stdio as unknown as Readable[])[5] as Readable;
+    start.on('error', () => { /* conmon gone: surfaced through the sync pipe */ });
+    start.write('0');
+    const lines = jsonLines(sync);
+    await new Promise<void>((resolve, reject) => {
+      attachPipe.once('data', () => { attachPipe.destroy(); resolve(); });
+      attachPipe.once('end', () => reject(new SystemError(`conmon did not open the exec attach socket: ${this.#conmonLog(o.dir)}`)));
+    });
+    const helper = await this.attach(o.dir, { terminal: true, stdout: true, stderr: true, stdin: o.stdin });
+    start.end('1');
+    const first = await lines.next();
+    const pidMsg = first.value as { data: number; message?: string } | undefined;
+    if (first.done || !pidMsg || pidMsg.data < 0) {
+      helper.kill('SIGTERM');
+      throw new InvalidParameterError(`OCI runtime exec failed: ${normaliseStartError(runtimeMessage(pidMsg?.message ?? this.#conmonLog(o.dir)))}`);
+    }
+    const exited = (async () => {
+      const next = await lines.next().catch(() => ({ done: true, value: undefined }));
+      const m = next.value as { data: number } | undefined;
+      // conmon reports the exit status on the sync pipe and in <dir>/exits/<id>; wait for the output to drain too.
+      await new Promise<void>((r) => { if (helper.exitCode !== null) r(); else helper.once('close', () => r()); });
+      const fromFile = Number.parseInt(readFileSafe(join(o.dir, 'exits', id)) ?? '', 10);
+      return Number.isFinite(fromFile) ? fromFile : m ? m.data : 255;
+    })();
+    return {
+      pid: pidMsg.data, stdin: helper.stdin, stdout: helper.stdout, stderr: null, exited,
+      kill: (s) => { try { process.kill(pidMsg.data, s); } catch { /* gone */ } },
     };
   }
 
@@ -291,23 +354,46 @@ export class ConmonRuntime {
 
   /** Asks conmon to resize the terminal (control FIFO). */
   resize(bundle: string, height: number, width: number): void {
-    const ctl = join(bundle, 'ctl');
-    if (!existsSync(ctl)) throw new NotFoundError('container has no terminal control');
-    const fd = openSync(ctl, 'w');
-    try { writeFileSync(fd, `1 ${height} ${width}\n`); } finally { closeSync(fd); }
+    if (!writeCtl(join(bundle, 'ctl'), `1 ${height} ${width}\n`)) throw new NotFoundError('container has no terminal control');
   }
 
   /** Asks conmon to reopen its log file (after rotation). */
   reopenLog(bundle: string): void {
-    const ctl = join(bundle, 'ctl');
-    if (!existsSync(ctl)) return;
-    const fd = openSync(ctl, 'w');
-    try { writeFileSync(fd, '2 0 0\n'); } finally { closeSync(fd); }
+    writeCtl(join(bundle, 'ctl'), '2 0 0\n');
   }
 
   close(): void {
     this.exits.close();
   }
+}
+
+/**
+ * Writes one command to conmon's control FIFO without blocking: opening a FIFO
+ * whose reader is gone would block forever, so O_NONBLOCK, and ENXIO means
+ * conmon has exited. Returns false when nobody is listening.
+ */
+function writeCtl(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+  } catch {
+    return false; // ENOENT or ENXIO: no conmon behind it
+  }
+  try { writeFileSync(fd, text); return true; } catch { return false; } finally { closeSync(fd); }
+}
+
+/** Parses conmon's newline-delimited JSON sync messages. */
+async function* jsonLines(r: Readable): AsyncGenerator<unknown> {
+  let buf = '';
+  for await (const chunk of r) {
+    buf += String(chunk);
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield JSON.parse(line) as unknown;
+    }
+  }
+  if (buf.trim()) yield JSON.parse(buf) as unknown;
 }
 
 function readFileSafe(p: string): string | undefined {

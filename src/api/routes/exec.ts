@@ -84,7 +84,16 @@ async function execStart(ctx: Ctx, b: Backend): Promise<undefined> {
     input?.on('end', () => { stdin.end(); });
   }
   out.on('close', () => { if (b.execs.get(id).Running) { /* client left: let the process run, as docker does */ } });
-  await Promise.all([pipeFramed(streams.stdout, out, 1, tty), pipeFramed(streams.stderr, out, 2, tty), streams.exited.catch(() => -1)]);
+  let failure = '';
+  await Promise.all([
+    pipeFramed(streams.stdout, out, 1, tty), pipeFramed(streams.stderr, out, 2, tty),
+    streams.exited.catch((err: unknown) => { failure = messageOf(err); }),
+  ]);
+  // As dockerd: a process that could not start leaves its reason on the stream, exit code 126/127 on inspect.
+  if (failure) {
+    const text = Buffer.from(`${failure}\r\n`);
+    out.write(tty ? text : Buffer.concat([frameHeader(1, text.length), text]));
+  }
   out.end();
   return undefined;
 }
@@ -96,7 +105,10 @@ export function execRoutes(r: Router, b: Backend): void {
     return { status: 201, json: { Id: id } };
   });
   r.post('/exec/{id}/start', (ctx) => execStart(ctx, b), { hijack: true });
-  r.post('/exec/{id}/resize', (ctx) => { b.execs.get(ctx.params['id'] ?? ''); return { status: 200, text: '' }; });
+  r.post('/exec/{id}/resize', (ctx) => {
+    b.execs.resize(ctx.params['id'] ?? '', Number(ctx.query.get('h') ?? 0), Number(ctx.query.get('w') ?? 0));
+    return { status: 200, text: '' };
+  });
   r.get('/exec/{id}/json', (ctx) => {
     const { config: _c, ...view } = b.execs.get(ctx.params['id'] ?? '');
     return { json: view };

@@ -66,15 +66,15 @@ test('tail counts entries of both streams before selecting one, like docker', as
 
 test('tail reads backwards across chunk boundaries', async (t) => {
   const lines: string[] = [];
-  for (let i = 0; i < 20000; i++) lines.push(rec(i, i % 7 === 0 ? 'stderr' : 'stdout', `line ${i} ${'x'.repeat(i % 97)}`));
+  for (let i = 0; i < 6000; i++) lines.push(rec(i, i % 7 === 0 ? 'stderr' : 'stdout', `line ${i} ${'x'.repeat(i % 97)}`));
   const p = await logFile(t, lines.join(''));
   const want = (n: number): string[] =>
-    Array.from({ length: n }, (_, k) => 20000 - n + k).map((i) => `${i % 7 === 0 ? 'stderr' : 'stdout'}:line ${i} ${'x'.repeat(i % 97)}\n`);
-  for (const n of [1, 3, 1000, 7777]) {
+    Array.from({ length: n }, (_, k) => 6000 - n + k).map((i) => `${i % 7 === 0 ? 'stderr' : 'stdout'}:line ${i} ${'x'.repeat(i % 97)}\n`);
+  for (const n of [1, 3, 1000, 4321]) {
     assert.deepEqual(await collect(readLogs({ current: p, rotated: [] }, { ...ALL, tail: n })), want(n), `tail ${n}`);
   }
-  assert.equal((await collect(readLogs({ current: p, rotated: [] }, { ...ALL, tail: 50000 }))).length, 20000);
-  assert.equal((await collect(readLogs({ current: p, rotated: [] }, { ...ALL, tail: -1 }))).length, 20000);
+  assert.equal((await collect(readLogs({ current: p, rotated: [] }, { ...ALL, tail: 50000 }))).length, 6000);
+  assert.equal((await collect(readLogs({ current: p, rotated: [] }, { ...ALL, tail: -1 }))).length, 6000);
 });
 
 test('tail 0 returns nothing', async (t) => {
