@@ -19,6 +19,7 @@ import { initialState, type ContainerRecord } from './container-record.js';
 import { parseSignal } from './signals.js';
 import { RestartManager } from './restart-manager.js';
 import { diffUpper, type Change } from './container-ops.js';
+import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
 
 export interface ContainerServiceOptions {
   store: Store;
@@ -67,12 +68,27 @@ export class ContainerService {
   readonly #busy = new Map<string, Promise<unknown>>();
   readonly restarts: RestartManager;
   readonly log: Logger;
+  /** Running containers with a log max-size, checked for rotation every second. */
+  readonly #rotating = new Map<string, RotationPolicy>();
+  readonly #rotationTimer: NodeJS.Timeout;
 
   constructor(o: ContainerServiceOptions) {
     this.#o = o;
     this.log = o.log;
     this.#t = o.store.table<ContainerRecord>('containers', { unique: ['name'] });
     this.restarts = new RestartManager((id) => this.#restartFromPolicy(id), o.log);
+    this.#rotationTimer = setInterval(() => { void this.#rotateLogs(); }, 1000);
+    this.#rotationTimer.unref();
+  }
+
+  /** docker's json-file max-size/max-file: rename the log, then tell conmon to reopen it. */
+  async #rotateLogs(): Promise<void> {
+    for (const [id, policy] of this.#rotating) {
+      const c = this.tryGet(id);
+      if (!c || !c.State.Running) { this.#rotating.delete(id); continue; }
+      await rotateIfNeeded(c.LogPath, policy, async () => { this.#o.runtime.reopenLog(this.bundleDir(id)); })
+        .catch((err: unknown) => this.log.warn('log rotation failed', { container: id, err: messageOf(err) }));
+    }
   }
 
   get runtime(): ConmonRuntime { return this.#o.runtime; }
@@ -145,6 +161,8 @@ export class ContainerService {
       throw new InvalidParameterError("can't create 'AutoRemove' container with restart policy");
     }
     this.#validateHostConfig(hostConfig);
+    parseLogOpts(hostConfig.LogConfig.Config); // bad log options are refused before anything is created
+    if (hostConfig.LogConfig.Type === '') hostConfig.LogConfig = { Type: 'json-file', Config: hostConfig.LogConfig.Config };
     const id = newId();
     let name: string;
     if (req.name) {
@@ -284,6 +302,7 @@ export class ContainerService {
       c.pier.task = task;
       c.pier.hasBeenStarted = true;
       this.#save(c);
+      this.#watchLogSize(c);
       this.#event(c, 'start');
     } catch (err) {
       this.#failPendingAttaches(id, err);
@@ -299,6 +318,13 @@ export class ContainerService {
       }
       throw err;
     }
+  }
+
+  #watchLogSize(c: ContainerRecord): void {
+    try {
+      const policy = parseLogOpts(c.HostConfig.LogConfig.Config);
+      if (policy.maxSize > 0) this.#rotating.set(c.Id, policy);
+    } catch { /* validated at create */ }
   }
 
   async #mount(m: { type: string; source: string; options: readonly string[] }, target: string): Promise<void> {
@@ -686,6 +712,7 @@ export class ContainerService {
       if (task && this.#o.runtime.isAlive(task)) {
         const unwatch = this.#o.runtime.exits.onExit(c.Id, (n) => { void this.#onExit(c.Id, n); });
         this.#unwatch.set(c.Id, unwatch);
+        this.#watchLogSize(c);
         continue;
       }
       if (c.State.Status === 'restarting') {
@@ -718,6 +745,7 @@ export class ContainerService {
     for (const u of this.#unwatch.values()) u();
     this.#unwatch.clear();
     this.restarts.close();
+    clearInterval(this.#rotationTimer);
   }
 
   /** Used by images: which containers use an image. */
