@@ -263,12 +263,16 @@ export class ContainerService {
     const rootfs = this.rootfsDir(id);
     const image = this.#o.images.get(c.Image);
     let mounted = false;
+    const t0 = performance.now();
+    const marks: Record<string, number> = {};
+    const mark = (k: string): void => { marks[k] = +(performance.now() - t0).toFixed(1); };
     try {
       await mkdir(rootfs, { recursive: true });
       const mounts = await this.#o.snapshots.mounts(c.pier.snapshotKey);
       const m = mounts[0];
       if (m) await this.#mount(m, rootfs);
       mounted = true;
+      mark('mounted');
       const hostNet = c.HostConfig.NetworkMode === 'host';
       const etc = await writeEtcFiles({
         dir: this.containerDir(id), hostname: c.Config.Hostname, domainname: c.Config.Domainname, hostNetwork: hostNet,
@@ -277,12 +281,15 @@ export class ContainerService {
       });
       const spec = buildSpec(await this.specInput(c, image, etc));
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+      mark('bundle');
       this.#o.runtime.exits.clear(id);
       const task = await this.#o.runtime.create(id, {
         bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, name: c.Name.slice(1),
       });
+      mark('created');
       // Attach whoever is waiting before the process runs, so no output is lost.
       await this.#connectPendingAttaches(c);
+      mark('attached');
       const unwatch = this.#o.runtime.exits.onExit(id, (code) => { void this.#onExit(id, code); });
       this.#unwatch.set(id, unwatch);
       try {
@@ -303,6 +310,8 @@ export class ContainerService {
       c.pier.hasBeenStarted = true;
       this.#save(c);
       this.#watchLogSize(c);
+      mark('started');
+      if (this.log.enabled('debug')) this.log.debug('task started', { container: id, ms: marks });
       this.#event(c, 'start');
     } catch (err) {
       this.#failPendingAttaches(id, err);
@@ -430,7 +439,7 @@ export class ContainerService {
       this.#event(c, 'die', { exitCode: String(code) });
       this.#resolveWaiters(id, ['next-exit', 'not-running'], { StatusCode: code, Error: null });
       if (c.HostConfig.AutoRemove) {
-        await this.#removeNow(c);
+        await this.#removeNow(c, { taskCleaned: true });
         return;
       }
       const delay = this.restarts.shouldRestart(c, code);
@@ -469,7 +478,8 @@ export class ContainerService {
   }
 
   async #cleanupTask(c: ContainerRecord): Promise<void> {
-    await this.#o.runtime.delete(c.Id).catch((err: unknown) => this.log.warn('task delete failed', { container: c.Id, err: messageOf(err) }));
+    // Only a container with a recorded task has runtime state to delete.
+    if (c.pier.task) await this.#o.runtime.delete(c.Id).catch((err: unknown) => this.log.warn('task delete failed', { container: c.Id, err: messageOf(err) }));
     await unmount(this.rootfsDir(c.Id)).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
     removeCgroup(this.#o.cgroups, this.cgroupsPath(c.Id));
   }
@@ -631,9 +641,9 @@ export class ContainerService {
   }
 
   /** Deletes everything a container owns; record last-but-one, event last. */
-  async #removeNow(c: ContainerRecord): Promise<void> {
+  async #removeNow(c: ContainerRecord, o: { taskCleaned?: boolean } = {}): Promise<void> {
     this.restarts.cancel(c.Id);
-    await this.#cleanupTask(c);
+    if (!o.taskCleaned) await this.#cleanupTask(c);
     this.#t.delete(c.Id);
     await this.#o.snapshots.remove(c.pier.snapshotKey).catch((err: unknown) => this.log.warn('snapshot remove failed', { container: c.Id, err: messageOf(err) }));
     await rm(this.containerDir(c.Id), { recursive: true, force: true });
