@@ -13,7 +13,7 @@ import { OverlaySnapshotter } from '../snapshots/index.js';
 import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
-import { prepareCgroups, daemonCapabilities, isProcessAlive } from '../kernel/index.js';
+import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, type Backend } from '../api/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
@@ -40,6 +40,7 @@ export class Daemon {
   #containers: ContainerService | undefined;
   #runtime: ConmonRuntime | undefined;
   #sockets: string[] = [];
+  #cgroups: CgroupSetup | undefined;
   readonly #started = new Date();
 
   constructor(cfg: DaemonConfig) {
@@ -54,6 +55,7 @@ export class Daemon {
     mkdirSync(cfg.execRoot, { recursive: true, mode: 0o700 });
     this.#writePidfile();
     const cgroups = await prepareCgroups();
+    this.#cgroups = cgroups;
     for (const n of cgroups.notes) this.log.info(n);
     const store = openStore(join(cfg.dataRoot, 'pier.db'));
     this.#store = store;
@@ -199,6 +201,7 @@ export class Daemon {
     this.#servers = [];
     this.#containers?.close();
     this.#runtime?.close();
+    if (this.#cgroups) removeCgroup(this.#cgroups, '/pier'); // only when empty: other daemons may share it
     this.#store?.close();
     for (const s of this.#sockets) rmSync(s, { force: true });
     try {
