@@ -284,7 +284,7 @@ export class ContainerService {
       mark('bundle');
       this.#o.runtime.exits.clear(id);
       const task = await this.#o.runtime.create(id, {
-        bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, name: c.Name.slice(1),
+        bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, leaveStdinOpen: !c.Config.StdinOnce, name: c.Name.slice(1),
       });
       mark('created');
       // Attach whoever is waiting before the process runs, so no output is lost.

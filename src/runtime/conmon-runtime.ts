@@ -29,6 +29,8 @@ export interface CreateTaskOptions {
   logPath: string;
   terminal: boolean;
   stdin: boolean;
+  /** Keep the container's stdin open when an attached client leaves (docker's OpenStdin without StdinOnce). */
+  leaveStdinOpen?: boolean;
   name: string;
   signal?: AbortSignal;
 }
@@ -107,6 +109,7 @@ export class ConmonRuntime {
     ];
     if (o.terminal) args.push('-t');
     if (o.stdin) args.push('-i');
+    if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
     const errFd = openSync(join(o.bundle, 'conmon.log'), 'a');
     let child: ChildProcess;
     try {

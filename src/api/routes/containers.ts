@@ -6,6 +6,7 @@ import { statusText } from '../../containers/index.js';
 import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
 import { COMMON_HEADERS, qbool, qint, readJson, type Ctx } from '../http.js';
 import { attachContentType, upgradeResponse } from '../hijack.js';
+import { DetachScanner, parseDetachKeys } from '../detach-keys.js';
 import { decodeContainerCreate, decodeHostConfig, Fields } from '../decode.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
@@ -94,18 +95,29 @@ function listContainers(b: Backend, q: URLSearchParams): Record<string, unknown>
 }
 
 /** Pipes an attach helper's framed output to the client; client bytes to its stdin. */
-function bridgeAttach(helper: ChildProcess, out: Writable & { destroyed: boolean }, input: NodeJS.ReadableStream | undefined, early: Buffer[], inputEnded: boolean): void {
+function bridgeAttach(helper: ChildProcess, out: Writable & { destroyed: boolean }, input: NodeJS.ReadableStream | undefined, early: Buffer[], inputEnded: boolean, detachKeys: number[]): void {
   helper.stdout?.pipe(out, { end: false });
   helper.on('close', () => {
     if (!out.destroyed) out.end();
   });
   const stdin = helper.stdin;
   if (stdin && input) {
-    for (const b of early) stdin.write(b);
+    const scanner = new DetachScanner(detachKeys);
+    const feed = (d: Buffer): boolean => {
+      const r = scanner.push(d);
+      if (r.forward.length) stdin.write(r.forward);
+      if (r.detach) {
+        // Detach: drop this attach only; the container (and its stdin) keeps running.
+        helper.kill('SIGTERM');
+        return false;
+      }
+      return true;
+    };
+    for (const b of early) if (!feed(b)) return;
     // The CLI may have sent all of stdin and half-closed before the container started.
     if (inputEnded) stdin.end();
     else {
-      input.on('data', (d: Buffer) => { stdin.write(d); });
+      input.on('data', (d: Buffer) => { feed(d); });
       input.on('end', () => { stdin.end(); });
     }
     stdin.on('error', () => { /* helper gone: the close handler ends the stream */ });
@@ -120,6 +132,7 @@ async function attach(ctx: Ctx, b: Backend): Promise<undefined> {
   const stdout = qbool(q, 'stdout');
   const stderr = qbool(q, 'stderr');
   const ctype = attachContentType(c.Config.Tty, ctx.version);
+  const detachKeys = parseDetachKeys(q.get('detachKeys'));
   let out: Writable & { destroyed: boolean };
   let input: NodeJS.ReadableStream | undefined;
   const early: Buffer[] = [];
@@ -148,7 +161,7 @@ async function attach(ctx: Ctx, b: Backend): Promise<undefined> {
     stdin, stdout, stderr,
     onReady: (helper) => {
       if (stdin && input) { input.off('data', collect); input.off('end', onEnd); }
-      bridgeAttach(helper, out, stdin ? input : undefined, early, inputEnded);
+      bridgeAttach(helper, out, stdin ? input : undefined, early, inputEnded, detachKeys);
     },
     onError: (err) => {
       b.log.debug('attach failed', { container: c.Id, err: messageOf(err) });
