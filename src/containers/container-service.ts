@@ -25,7 +25,9 @@ export interface ContainerServiceOptions {
   store: Store;
   images: Pick<ImageService, 'resolve' | 'get' | 'config' | 'topLayer'>;
   snapshots: Snapshotter;
-  runtime: ConmonRuntime;
+  /** One driver per OCI runtime name ("crun", "runc"); containers pick with HostConfig.Runtime. */
+  runtimes: ReadonlyMap<string, ConmonRuntime>;
+  defaultRuntime: string;
   events: EventBus;
   log: Logger;
   dataRoot: string;
@@ -86,12 +88,17 @@ export class ContainerService {
     for (const [id, policy] of this.#rotating) {
       const c = this.tryGet(id);
       if (!c || !c.State.Running) { this.#rotating.delete(id); continue; }
-      await rotateIfNeeded(c.LogPath, policy, async () => { this.#o.runtime.reopenLog(this.bundleDir(id)); })
+      await rotateIfNeeded(c.LogPath, policy, async () => { this.runtimeOf(c).reopenLog(this.bundleDir(id)); })
         .catch((err: unknown) => this.log.warn('log rotation failed', { container: id, err: messageOf(err) }));
     }
   }
 
-  get runtime(): ConmonRuntime { return this.#o.runtime; }
+  /** The runtime driver a container runs with. */
+  runtimeOf(c: Pick<ContainerRecord, 'HostConfig'>): ConmonRuntime {
+    const rt = this.#o.runtimes.get(c.HostConfig.Runtime || this.#o.defaultRuntime) ?? this.#o.runtimes.get(this.#o.defaultRuntime);
+    if (!rt) throw new SystemError(`no OCI runtime configured`);
+    return rt;
+  }
   get options(): ContainerServiceOptions { return this.#o; }
 
   // ---- lookup ---------------------------------------------------------------
@@ -162,6 +169,10 @@ export class ContainerService {
     }
     this.#validateHostConfig(hostConfig);
     parseLogOpts(hostConfig.LogConfig.Config); // bad log options are refused before anything is created
+    if (hostConfig.Runtime && !this.#o.runtimes.has(hostConfig.Runtime)) {
+      throw new InvalidParameterError(`unknown or invalid runtime name: ${hostConfig.Runtime}`);
+    }
+    hostConfig.Runtime = hostConfig.Runtime || this.#o.defaultRuntime;
     if (hostConfig.LogConfig.Type === '') hostConfig.LogConfig = { Type: 'json-file', Config: hostConfig.LogConfig.Config };
     const id = newId();
     let name: string;
@@ -282,23 +293,24 @@ export class ContainerService {
       const spec = buildSpec(await this.specInput(c, image, etc));
       await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
       mark('bundle');
-      this.#o.runtime.exits.clear(id);
-      const task = await this.#o.runtime.create(id, {
+      const rt = this.runtimeOf(c);
+      rt.exits.clear(id);
+      const task = await rt.create(id, {
         bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, leaveStdinOpen: !c.Config.StdinOnce, name: c.Name.slice(1),
       });
       mark('created');
       // Attach whoever is waiting before the process runs, so no output is lost.
       await this.#connectPendingAttaches(c);
       mark('attached');
-      const unwatch = this.#o.runtime.exits.onExit(id, (code) => { void this.#onExit(id, code); });
+      const unwatch = rt.exits.onExit(id, (code) => { void this.#onExit(id, code); });
       this.#unwatch.set(id, unwatch);
       try {
-        await this.#o.runtime.start(id);
+        await rt.start(id);
       } catch (err) {
         unwatch();
         this.#unwatch.delete(id);
-        await this.#o.runtime.kill(id, 9).catch(() => undefined);
-        await this.#o.runtime.delete(id).catch(() => undefined);
+        await rt.kill(id, 9).catch(() => undefined);
+        await rt.delete(id).catch(() => undefined);
         throw err;
       }
       c.State = {
@@ -380,7 +392,7 @@ export class ContainerService {
   attach(ref: string, req: AttachRequest): { cancel: () => void } {
     const c = this.get(ref);
     if (c.State.Running && !c.State.Restarting) {
-      void this.#o.runtime.attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin })
+      void this.runtimeOf(c).attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin })
         .then(req.onReady, req.onError);
       this.#event(c, 'attach');
       return { cancel: () => {} };
@@ -406,7 +418,7 @@ export class ContainerService {
     this.#pendingAttach.delete(c.Id);
     await Promise.all(list.map(async (req) => {
       try {
-        const helper = await this.#o.runtime.attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin });
+        const helper = await this.runtimeOf(c).attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin });
         req.onReady(helper);
       } catch (err) {
         req.onError(err);
@@ -479,7 +491,7 @@ export class ContainerService {
 
   async #cleanupTask(c: ContainerRecord): Promise<void> {
     // Only a container with a recorded task has runtime state to delete.
-    if (c.pier.task) await this.#o.runtime.delete(c.Id).catch((err: unknown) => this.log.warn('task delete failed', { container: c.Id, err: messageOf(err) }));
+    if (c.pier.task) await this.runtimeOf(c).delete(c.Id).catch((err: unknown) => this.log.warn('task delete failed', { container: c.Id, err: messageOf(err) }));
     await unmount(this.rootfsDir(c.Id)).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
     removeCgroup(this.#o.cgroups, this.cgroupsPath(c.Id));
   }
@@ -541,9 +553,9 @@ export class ContainerService {
     const stopSignal = parseSignal(o.signal || c0.Config.StopSignal || 'SIGTERM');
     const timeout = o.timeout ?? c0.Config.StopTimeout ?? 10;
     const exited = this.wait(c0.Id, 'not-running');
-    if (c0.State.Paused) await this.#o.runtime.resume(c0.Id).catch(() => undefined);
+    if (c0.State.Paused) await this.runtimeOf(c0).resume(c0.Id).catch(() => undefined);
     try {
-      await this.#o.runtime.kill(c0.Id, stopSignal);
+      await this.runtimeOf(c0).kill(c0.Id, stopSignal);
       this.#event(c0, 'kill', { signal: String(stopSignal) });
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
@@ -553,7 +565,7 @@ export class ContainerService {
       new Promise<boolean>((r) => setTimeout(() => r(true), timeout * 1000).unref()),
     ]);
     if (timedOut) {
-      await this.#o.runtime.kill(c0.Id, 9, { all: true }).catch(() => undefined);
+      await this.runtimeOf(c0).kill(c0.Id, 9, { all: true }).catch(() => undefined);
       this.#event(c0, 'kill', { signal: '9' });
       await exited;
     }
@@ -567,12 +579,15 @@ export class ContainerService {
     if (!c.State.Running || c.State.Restarting) {
       throw new ConflictError(`Cannot kill container: ${ref}: Container ${c.Id} is not running`);
     }
-    if (sig === 9 || sig === 15 || sig === 2) {
+    // A fatal signal disables the restart policy until the next start (docker kill's contract);
+    // a non-fatal one such as SIGUSR1 leaves it in place.
+    const stopSig = parseSignal(c.Config.StopSignal || 'SIGTERM');
+    if (sig === 9 || sig === stopSig || sig === 15 || sig === 2 || sig === 3) {
       c.pier.manuallyStopped = true;
       this.restarts.cancel(c.Id);
       this.#save(c);
     }
-    await this.#o.runtime.kill(c.Id, sig);
+    await this.runtimeOf(c).kill(c.Id, sig);
     this.#event(c, 'kill', { signal: String(sig) });
   }
 
@@ -592,7 +607,7 @@ export class ContainerService {
       const cur = this.get(c.Id);
       if (!cur.State.Running) throw new ConflictError(`Container ${cur.Id} is not running`);
       if (cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is already paused`);
-      await this.#o.runtime.pause(cur.Id);
+      await this.runtimeOf(cur).pause(cur.Id);
       cur.State = { ...cur.State, Status: 'paused', Paused: true };
       this.#save(cur);
       this.#event(cur, 'pause');
@@ -604,7 +619,7 @@ export class ContainerService {
     await this.#exclusive(c.Id, async () => {
       const cur = this.get(c.Id);
       if (!cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is not paused`);
-      await this.#o.runtime.resume(cur.Id);
+      await this.runtimeOf(cur).resume(cur.Id);
       cur.State = { ...cur.State, Status: 'running', Paused: false };
       this.#save(cur);
       this.#event(cur, 'unpause');
@@ -628,8 +643,8 @@ export class ContainerService {
         return;
       }
       const exited = this.wait(c.Id, 'not-running');
-      if (c.State.Paused) await this.#o.runtime.resume(c.Id).catch(() => undefined);
-      await this.#o.runtime.kill(c.Id, 9, { all: true }).catch(() => undefined);
+      if (c.State.Paused) await this.runtimeOf(c).resume(c.Id).catch(() => undefined);
+      await this.runtimeOf(c).kill(c.Id, 9, { all: true }).catch(() => undefined);
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
     }
     await this.#exclusive(c.Id, async () => {
@@ -686,7 +701,7 @@ export class ContainerService {
     }
     if (c.State.Running) {
       const spec = buildSpec(await this.specInput({ ...c, HostConfig: next }, this.#o.images.get(c.Image)));
-      await this.#o.runtime.update(c.Id, spec.linux?.resources ?? {});
+      await this.runtimeOf(c).update(c.Id, spec.linux?.resources ?? {});
     }
     c.HostConfig = next;
     this.#save(c);
@@ -714,13 +729,14 @@ export class ContainerService {
       }
       if (!RUNNING_STATES.has(c.State.Status)) continue;
       const task = c.pier.task;
-      const code = this.#o.runtime.exits.read(c.Id);
+      const rt = this.runtimeOf(c);
+      const code = rt.exits.read(c.Id);
       if (code !== undefined) {
         await this.#onExit(c.Id, code);
         continue;
       }
-      if (task && this.#o.runtime.isAlive(task)) {
-        const unwatch = this.#o.runtime.exits.onExit(c.Id, (n) => { void this.#onExit(c.Id, n); });
+      if (task && rt.isAlive(task)) {
+        const unwatch = rt.exits.onExit(c.Id, (n) => { void this.#onExit(c.Id, n); });
         this.#unwatch.set(c.Id, unwatch);
         this.#watchLogSize(c);
         continue;
@@ -805,7 +821,7 @@ export class ContainerService {
   /** `docker top`: host ps rows of the container's processes. */
   async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     const { c } = this.runningTask(ref);
-    const pids = await this.#o.runtime.pids(c.Id);
+    const pids = await this.runtimeOf(c).pids(c.Id);
     return top(pids, psArgs);
   }
 

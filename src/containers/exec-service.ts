@@ -98,8 +98,8 @@ export class ExecService {
     let h: ExecHandle;
     try {
       h = tty
-        ? await this.#containers.runtime.execTerminal(c.Id, { dir, processFile: file, execId: id, stdin: e.config.AttachStdin })
-        : this.#containers.runtime.exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
+        ? await this.#containers.runtimeOf(c).execTerminal(c.Id, { dir, processFile: file, execId: id, stdin: e.config.AttachStdin })
+        : this.#containers.runtimeOf(c).exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
     } catch (err) {
       e.Running = false;
       e.ExitCode = /not found|no such file/.test(String(err)) ? 127 : 126;
@@ -143,7 +143,8 @@ export class ExecService {
     const e = this.get(id);
     const dir = this.#dirs.get(id);
     if (!e.Running || !dir || !e.config.Tty) return;
-    this.#containers.runtime.resize(dir, h, w);
+    const c = this.#containers.tryGet(e.ContainerID);
+    if (c) this.#containers.runtimeOf(c).resize(dir, h, w);
   }
 
   /** Forgets finished sessions of a removed container. */

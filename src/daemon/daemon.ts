@@ -38,7 +38,7 @@ export class Daemon {
   #store: Store | undefined;
   #servers: Server[] = [];
   #containers: ContainerService | undefined;
-  #runtime: ConmonRuntime | undefined;
+  #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
   #cgroups: CgroupSetup | undefined;
   readonly #started = new Date();
@@ -66,15 +66,17 @@ export class Daemon {
     await snapshots.gc();
     const conmon = which('conmon');
     if (!conmon) throw new SystemError('conmon is required: apt-get install conmon');
-    const rt = cfg.runtimes[cfg.defaultRuntime];
-    if (!rt) throw new SystemError(`runtime ${cfg.defaultRuntime} not found`);
+    if (!cfg.runtimes[cfg.defaultRuntime]) throw new SystemError(`runtime ${cfg.defaultRuntime} not found`);
     const attachHelper = join(repoRoot, 'native', 'build', 'pier-attach');
     if (!existsSync(attachHelper)) throw new SystemError(`${attachHelper} is missing: run npm run build`);
-    const runtime = new ConmonRuntime({
-      name: cfg.defaultRuntime, path: rt.path, stateRoot: join(cfg.execRoot, 'runtime', cfg.defaultRuntime), conmonPath: conmon,
-      exitDir: join(cfg.execRoot, 'exits'), attachHelper, log: this.log.child({ component: 'runtime' }),
-    });
-    this.#runtime = runtime;
+    const runtimes = new Map<string, ConmonRuntime>();
+    for (const [name, r] of Object.entries(cfg.runtimes)) {
+      runtimes.set(name, new ConmonRuntime({
+        name, path: r.path, stateRoot: join(cfg.execRoot, 'runtime', name), conmonPath: conmon,
+        exitDir: join(cfg.execRoot, 'exits'), attachHelper, log: this.log.child({ component: 'runtime', runtime: name }),
+      }));
+    }
+    this.#runtimes = runtimes;
     let containers: ContainerService | undefined;
     const images = new ImageService({
       store, content, snapshots, events, log: this.log.child({ component: 'images' }),
@@ -87,7 +89,7 @@ export class Daemon {
       this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
     }
     containers = new ContainerService({
-      store, images, snapshots, runtime, events, log: this.log.child({ component: 'containers' }),
+      store, images, snapshots, runtimes, defaultRuntime: cfg.defaultRuntime, events, log: this.log.child({ component: 'containers' }),
       dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(),
       ...(cfg.initPath ? { initPath: cfg.initPath } : {}),
       ...(seccompProfile !== undefined ? { seccompProfile } : {}),
@@ -200,7 +202,7 @@ export class Daemon {
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
     this.#servers = [];
     this.#containers?.close();
-    this.#runtime?.close();
+    for (const rt of this.#runtimes.values()) rt.close();
     if (this.#cgroups) removeCgroup(this.#cgroups, '/pier'); // only when empty: other daemons may share it
     this.#store?.close();
     for (const s of this.#sockets) rmSync(s, { force: true });

@@ -6,7 +6,8 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { run, dockerBin, type PrivateDaemon, type RunResult } from './pierd.js';
 
 export interface RawResponse { status: number; headers: IncomingHttpHeaders; body: string }
@@ -109,4 +110,23 @@ export function e2eSkip(what: string, opts: { needsDocker?: boolean } = {}): str
   const reason = !root ? 'needs root' : opts.needsDocker && !dockerBin() ? 'the docker CLI is not on PATH' : false;
   if (reason) console.log(`# skipping ${what}: ${reason}`);
   return reason;
+}
+
+/** A client process left running (attach, logs -f, events): its output so far and its exit. */
+export interface LiveClient {
+  proc: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number>;
+}
+
+/** Starts a client binary against the daemon without waiting for it; stdin stays open until `proc.stdin.end()`. */
+export function startClient(bin: string, args: string[], d: PrivateDaemon): LiveClient {
+  const proc = spawn(bin, args, { env: d.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout?.on('data', (b: Buffer) => { out += b.toString(); });
+  proc.stderr?.on('data', (b: Buffer) => { err += b.toString(); });
+  const exited = new Promise<number>((resolve) => proc.on('close', (code, sig) => resolve(code ?? (sig ? 128 + (osConstants.signals[sig] ?? 0) : -1))));
+  return { proc, stdout: () => out, stderr: () => err, exited };
 }

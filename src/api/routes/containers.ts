@@ -231,7 +231,7 @@ export function containerRoutes(r: Router, b: Backend): void {
     const h = qint(ctx.query, 'h') ?? 0;
     const w = qint(ctx.query, 'w') ?? 0;
     if (!c.State.Running) throw new InvalidParameterError(`Container ${c.Id} is not running`);
-    if (c.Config.Tty) cs.runtime.resize(cs.bundleDir(c.Id), h, w);
+    if (c.Config.Tty) cs.runtimeOf(c).resize(cs.bundleDir(c.Id), h, w);
     return { status: 200, text: '' };
   });
   r.post('/containers/{id}/update', async (ctx) => {

@@ -258,3 +258,45 @@ test('listImages shows busybox:latest', { skip }, async () => {
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.json?.message, 'No such image: dode-nosuch:1');
 });
+
+test('stats, top, pause/unpause, rename and pruneContainers', { skip }, async () => {
+  const c = await docker.createContainer({ Image: 'busybox', name: 'dode-misc', Cmd: ['sleep', '300'], Labels: { dode: 'misc' } });
+  await c.start();
+  const stats = await c.stats({ stream: false }) as { memory_stats: { usage?: number }; pids_stats: { current?: number }; name: string; id: string };
+  assert.equal(stats.id, c.id);
+  assert.equal(stats.name, '/dode-misc');
+  assert.equal(stats.pids_stats.current, 1);
+  assert.ok((stats.memory_stats.usage ?? 0) > 0);
+  const top = await c.top() as { Titles: string[]; Processes: string[][] };
+  assert.deepEqual(top.Titles, ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
+  assert.equal(top.Processes.length, 1);
+  assert.equal(top.Processes[0]?.[7], 'sleep 300');
+  await c.pause();
+  assert.equal((await c.inspect()).State.Status, 'paused');
+  const pauseTwice = await rejection(c.pause());
+  assert.equal(pauseTwice.statusCode, 409);
+  await c.unpause();
+  assert.equal((await c.inspect()).State.Status, 'running');
+  await c.rename({ name: 'dode-misc2' });
+  assert.equal((await c.inspect()).Name, '/dode-misc2');
+  await c.kill();
+  await c.wait();
+  const pruned = await docker.pruneContainers({ filters: { label: ['dode=misc'] } }) as { ContainersDeleted: string[] | null; SpaceReclaimed: number };
+  assert.deepEqual(pruned.ContainersDeleted, [c.id]);
+  assert.equal(typeof pruned.SpaceReclaimed, 'number');
+  assert.equal((await rejection(c.inspect())).statusCode, 404);
+});
+
+test('update changes the memory limit of a running container', { skip }, async () => {
+  const c = await docker.createContainer({ Image: 'busybox', name: 'dode-upd', Cmd: ['sleep', '300'], HostConfig: { Memory: 64 * 1024 * 1024 } });
+  await c.start();
+  try {
+    const res = await c.update({ Memory: 128 * 1024 * 1024, MemorySwap: 256 * 1024 * 1024 }) as { Warnings: string[] | null };
+    assert.ok(res.Warnings === null || Array.isArray(res.Warnings));
+    const i = await c.inspect();
+    assert.equal(i.HostConfig.Memory, 134217728);
+    assert.equal(i.HostConfig.MemorySwap, 268435456);
+  } finally {
+    await c.remove({ force: true });
+  }
+});
