@@ -19,6 +19,7 @@ import { initialState, type ContainerRecord } from './container-record.js';
 import { parseSignal } from './signals.js';
 import { RestartManager } from './restart-manager.js';
 import { diffUpper, type Change } from './container-ops.js';
+import { mergeImageConfig } from './merge-image-config.js';
 import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
 
 export interface ContainerServiceOptions {
@@ -191,7 +192,7 @@ export class ContainerService {
     const dir = this.containerDir(id);
     const snapshotKey = `container-${id}`;
     const now = new Date().toISOString();
-    const cfg: ContainerConfig = { ...config, Hostname: config.Hostname || id.slice(0, 12) };
+    const cfg: ContainerConfig = { ...mergeImageConfig(config, imgCfg), Hostname: config.Hostname || id.slice(0, 12) };
     const rec: ContainerRecord = {
       Id: id, Name: name, Created: now, Path: args[0] ?? '', Args: args.slice(1), Config: cfg, HostConfig: hostConfig,
       NetworkingConfig: req.networkingConfig, Image: image.id, State: initialState(), RestartCount: 0, ExecIDs: null,
