@@ -100,6 +100,11 @@ export function reportError(err: unknown): number {
 
 /** Runs `pier` with argv (without node and script); resolves with the exit code. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // A closed pipe (`pier events | head`) ends the CLI quietly, as SIGPIPE ends docker.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(141);
+    throw err;
+  });
   let g;
   try {
     g = parseFlags(argv, globalFlags, { interspersed: false });

@@ -14,7 +14,7 @@ import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, type CgroupSetup } from '../kernel/index.js';
-import { loadDefaultSeccompProfile } from '../pkg/seccomp/index.js';
+import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, type Backend } from '../api/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
@@ -84,7 +84,7 @@ export class Daemon {
     });
     let seccompProfile: unknown;
     try {
-      seccompProfile = loadDefaultSeccompProfile();
+      seccompProfile = narrowToDockerDefaults(loadDefaultSeccompProfile() as SeccompProfile);
     } catch (err) {
       this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
     }

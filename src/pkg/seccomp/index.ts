@@ -14,3 +14,4 @@
 export * from './profile.js';
 export * from './to-oci.js';
 export * from './load.js';
+export { narrowToDockerDefaults } from './docker-compat.js';

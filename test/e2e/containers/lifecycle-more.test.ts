@@ -3,10 +3,9 @@
 // then `run` options and the isolation a container gets by default.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readlinkSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
-import { readlinkSync } from 'node:fs';
 import { startDaemon, run, dockerBin, poll, type PrivateDaemon } from '../../harness/pierd.js';
 import { dockerCli, startClient, e2eSkip } from '../../harness/clients.js';
 
@@ -100,11 +99,24 @@ test('kill -s USR1 reaches a trap in the container, which keeps running', { skip
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /Invalid signal: NOSUCH/);
   await ok('kill', 'lm-sig');
-  assert.equal(await fmt('{{.State.Status}} {{.State.ExitCode}}', 'lm-sig'), 'exited 137');
+  await poll(async () => (await fmt('{{.State.Status}} {{.State.ExitCode}}', 'lm-sig')) === 'exited 137' || undefined, 5000, 'exit 137');
   const again = await dk('kill', 'lm-sig');
   assert.equal(again.code, 1);
   assert.match(again.stderr, /is not running/);
   await ok('rm', 'lm-sig');
+});
+
+test('docker kill returns only once the container has stopped, so kill && rm works', { skip }, async () => {
+  // dockerd's Kill waits for the task to exit after SIGKILL; several rounds catch a racing daemon
+  for (let i = 0; i < 5; i++) {
+    await ok('run', '-d', '--name', `lm-kr${i}`, 'busybox', 'sleep', '300');
+    await ok('kill', `lm-kr${i}`);
+    const status = await fmt('{{.State.Status}} {{.State.ExitCode}}', `lm-kr${i}`);
+    const rm = await dk('rm', `lm-kr${i}`);
+    await dk('rm', '-f', `lm-kr${i}`);
+    assert.equal(status, 'exited 137', `round ${i}: inspect right after kill`);
+    assert.equal(rm.code, 0, `round ${i}: rm right after kill: ${rm.stderr}`);
+  }
 });
 
 test('restart gives a new process and a later StartedAt; rename keeps the container', { skip }, async () => {
