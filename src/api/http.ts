@@ -59,6 +59,7 @@ const MAX_JSON = 10 * 1024 * 1024;
 
 /** Reads a JSON body (bounded, prototype-poisoning safe). Empty body → undefined. */
 export async function readJson(req: IncomingMessage, prefix?: Buffer): Promise<unknown> {
+  checkJsonContentType(req);
   const chunks: Buffer[] = prefix && prefix.length ? [prefix] : [];
   let size = prefix?.length ?? 0;
   for await (const c of req) {
@@ -74,6 +75,19 @@ export async function readJson(req: IncomingMessage, prefix?: Buffer): Promise<u
   } catch (err) {
     throw new InvalidParameterError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * moby CheckForJSON: a request with a body must say it is JSON; an empty one
+ * may omit the header (dockerode sends no body and no Content-Type for `{}`).
+ */
+export function checkJsonContentType(req: IncomingMessage): void {
+  const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const length = req.headers['content-length'];
+  const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (ct === '' && !hasBody) return;
+  if (ct === 'application/json') return;
+  throw new InvalidParameterError(`unsupported Content-Type header (${req.headers['content-type'] ?? ''}): must be 'application/json'`);
 }
 
 /** moby BoolValue: "", 0, no, false, none → false; anything else true; absent → dflt. */

@@ -588,8 +588,11 @@ export class ContainerService {
       this.restarts.cancel(c.Id);
       this.#save(c);
     }
+    const exited = sig === 9 ? this.wait(c.Id, 'not-running') : undefined;
     await this.runtimeOf(c).kill(c.Id, sig);
     this.#event(c, 'kill', { signal: String(sig) });
+    // As dockerd: SIGKILL answers once the container is no longer running.
+    if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
   }
 
   async restart(ref: string, o: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -790,9 +793,12 @@ export class ContainerService {
   // ---- filesystem and process views (archive, export, diff, top, stats) ---------------
 
   /** Runs fn with the rootfs mounted: the live mount when running, a temporary one otherwise. */
-  async withRootfs<R>(ref: string, fn: (root: string) => Promise<R>): Promise<R> {
+  async withRootfs<R>(ref: string, fn: (root: string) => Promise<R>, o: { withMounts?: boolean } = {}): Promise<R> {
     const c = this.get(ref);
     const root = this.rootfsDir(c.Id);
+    // docker cp sees the container's mounts (/etc/hostname, binds): for a running
+    // container, its own mount namespace is reachable through /proc/<pid>/root.
+    if (c.State.Running && c.State.Pid > 0 && o.withMounts) return fn(`/proc/${c.State.Pid}/root`);
     if (c.State.Running) return fn(root);
     return this.#exclusive(c.Id, async () => {
       const cur = this.get(c.Id);
@@ -806,6 +812,12 @@ export class ContainerService {
         await unmount(root).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
       }
     });
+  }
+
+  /** Bytes in the container's writable layer (`SizeRw`). */
+  async sizeRw(ref: string): Promise<number> {
+    const c = this.get(ref);
+    return (await this.#o.snapshots.usage(c.pier.snapshotKey)).bytes;
   }
 
   /** `docker diff`. */

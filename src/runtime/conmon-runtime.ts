@@ -209,11 +209,16 @@ export class ConmonRuntime {
 
   /** Applies new resource limits (OCI linux.resources JSON). */
   async update(id: string, resources: unknown): Promise<void> {
+    // The runtime cannot open /dev/stdin on Node's socketpair stdio: hand it a file.
+    const file = join(this.#o.stateRoot, `update-${id}-${process.hrtime.bigint()}.json`);
+    writeFileSync(file, JSON.stringify(resources));
     try {
-      await this.#rt(['update', '--resources', '-', id], { input: JSON.stringify(resources) });
+      await this.#rt(['update', '--resources', file, id]);
     } catch (err) {
       const text = err instanceof ExecError ? runtimeMessage(err.result.stderr) : String(err);
       throw new InvalidParameterError(`Cannot update container ${id}: ${text}`, { cause: err });
+    } finally {
+      rmSync(file, { force: true });
     }
   }
 

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ForbiddenError, InvalidParameterError, NotFoundError, isNotFound } from '../../errdefs/index.js';
-import { readLogs, formatTimestamp, parseSince, rotatedPaths, parseLogOpts } from '../../containers/index.js';
+import { readLogs, parseSince, rotatedPaths, parseLogOpts } from '../../containers/index.js';
 import { statPath, createTar, extractTar } from '../../pkg/archive/index.js';
 import { COMMON_HEADERS, qbool, qint, type Ctx } from '../http.js';
 import { frameHeader } from '../hijack.js';
@@ -32,7 +32,7 @@ async function logs(ctx: Ctx, b: Backend): Promise<undefined> {
   try { policy = parseLogOpts(c.HostConfig.LogConfig.Config); } catch { policy = undefined; }
   const paths = { current: c.LogPath, rotated: policy ? rotatedPaths(c.LogPath, policy) : [] };
   for await (const e of readLogs(paths, { stdout, stderr, follow: follow && running, tail, since, until, signal: ctx.signal, done })) {
-    const data = timestamps ? Buffer.concat([Buffer.from(formatTimestamp(e.timeNano) + ' '), e.data]) : e.data;
+    const data = timestamps ? Buffer.concat([Buffer.from(fixedTimestamp(e.timeNano) + ' '), e.data]) : e.data;
     const chunk = tty ? data : Buffer.concat([frameHeader(e.stream === 'stderr' ? 2 : 1, data.length), data]);
     if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
   }
@@ -41,8 +41,15 @@ async function logs(ctx: Ctx, b: Backend): Promise<undefined> {
 }
 
 /** Runs fn with the container's rootfs mounted (mounting it for a stopped container). */
-async function withRootfs<R>(b: Backend, ref: string, fn: (root: string) => Promise<R>): Promise<R> {
-  return b.containers.withRootfs(ref, fn);
+async function withRootfs<R>(b: Backend, ref: string, fn: (root: string) => Promise<R>, withMounts = true): Promise<R> {
+  return b.containers.withRootfs(ref, fn, { withMounts });
+}
+
+/** docker logs -t: RFC3339 with exactly nine fractional digits (jsonmessage.RFC3339NanoFixed). */
+function fixedTimestamp(ns: bigint): string {
+  const secs = ns / 1_000_000_000n;
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${new Date(Number(secs) * 1000).toISOString().slice(0, 19)}.${frac}Z`;
 }
 
 function pathStatHeader(st: unknown): string {
@@ -115,7 +122,7 @@ export function containerIoRoutes(r: Router, b: Backend): void {
     await withRootfs(b, c.Id, async (root) => {
       res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar' });
       await pipeline(createTar(root, { signal: ctx.signal }), res);
-    });
+    }, false);
     b.containers.publish(c, 'export');
     return undefined;
   });

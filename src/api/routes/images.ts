@@ -91,8 +91,15 @@ export function imageRoutes(r: Router, b: Backend): void {
       try {
         const changes: Record<string, unknown> = {};
         for (const ch of q.getAll('changes')) applyChange(changes, ch);
+        // The docker CLI sends `repo=name:tag` with no `tag` parameter: split it as dockerd does.
+        let repo = q.get('repo') ?? '';
+        let tag = q.get('tag') ?? '';
+        if (repo && !tag) {
+          const ref = parseReference(repo);
+          if (ref.tag) { tag = ref.tag; repo = repo.slice(0, repo.length - ref.tag.length - 1); }
+        }
         const rec = await b.images.importRootfs(ctx.req, {
-          ...(q.get('repo') ? { repo: q.get('repo') ?? '' } : {}), ...(q.get('tag') ? { tag: q.get('tag') ?? '' } : {}),
+          ...(repo ? { repo } : {}), ...(tag ? { tag } : {}),
           ...(q.get('message') ? { message: q.get('message') ?? '' } : {}), changes,
         });
         send({ status: rec.id });

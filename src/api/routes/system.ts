@@ -4,6 +4,7 @@ import { COMMON_HEADERS, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
 import type { EngineEvent } from '../../events/index.js';
+import { statusText } from '../../containers/index.js';
 
 const PING_HEADERS = {
   ...COMMON_HEADERS,
@@ -61,6 +62,31 @@ export function systemRoutes(r: Router, b: Backend): void {
   });
   r.get('/version', () => ({ json: b.system.version() }));
   r.get('/info', () => ({ json: b.system.info() }));
+  r.get('/system/df', async () => {
+    const containers = b.containers.list();
+    const images = b.images.list();
+    const imageViews = await Promise.all(images.map(async (img) => {
+      const cfg = await b.images.config(img.id);
+      return {
+        Containers: containers.filter((c) => c.Image === img.id).length, Created: Math.floor(Date.parse(img.created) / 1000),
+        Id: img.id, Labels: cfg.config?.Labels ?? null, ParentId: img.parent, RepoDigests: img.repoDigests,
+        RepoTags: b.images.tagsOf(img.id), SharedSize: 0, Size: img.size,
+      };
+    }));
+    const containerViews = await Promise.all(containers.map(async (c) => {
+      const sizeRw = await b.containers.sizeRw(c.Id).catch(() => 0);
+      return {
+        Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, Command: [c.Path, ...c.Args].join(' '),
+        Created: Math.floor(Date.parse(c.Created) / 1000), Ports: [], SizeRw: sizeRw,
+        SizeRootFs: sizeRw + (b.images.get(c.Image)?.size ?? 0), Labels: c.Config.Labels ?? {}, State: c.State.Status,
+        Status: statusText(c), HostConfig: { NetworkMode: c.HostConfig.NetworkMode }, Mounts: c.Mounts,
+      };
+    }));
+    const layers = new Map<string, number>();
+    for (const img of images) img.chainIds.forEach((id, i) => layers.set(id, img.layerSizes[i] ?? 0));
+    const LayersSize = [...layers.values()].reduce((a, n) => a + n, 0);
+    return { json: { LayersSize, Images: imageViews, Containers: containerViews, Volumes: [], BuildCache: [], BuilderSize: 0 } };
+  });
   r.get('/events', async (ctx) => {
     const res = ctx.res;
     if (!res) return undefined;

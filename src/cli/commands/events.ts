@@ -33,6 +33,18 @@ export function formatEvent(e: EventMessage, timeNano?: bigint): string {
   return `${out}\n`;
 }
 
+/** The event in Go's events.Message field order (what `{{json .}}` prints). */
+function goOrder(e: EventMessage): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (e.status) o['status'] = e.status;
+  if (e.id) o['id'] = e.id;
+  if (e.from) o['from'] = e.from;
+  Object.assign(o, { Type: e.Type, Action: e.Action, Actor: e.Actor, scope: e.scope ?? '' });
+  if (e.time) o['time'] = e.time;
+  if (e.timeNano) o['timeNano'] = e.timeNano;
+  return o;
+}
+
 export const eventsCommand: Handler = async (ctx) => {
   const f = ctx.flags;
   const format = f.string('format') ?? '';
@@ -51,6 +63,6 @@ export const eventsCommand: Handler = async (ctx) => {
   for await (const { value: e, raw } of jsonLinesRaw<EventMessage>(res.body)) {
     // timeNano exceeds 2^53: take it from the raw line to keep every digit
     const m = /"timeNano":\s*(\d+)/.exec(raw);
-    writeOut(tpl ? `${tpl.execute(e)}\n` : formatEvent(e, m?.[1] !== undefined ? BigInt(m[1]) : undefined));
+    writeOut(tpl ? `${tpl.execute(goOrder(e))}\n` : formatEvent(e, m?.[1] !== undefined ? BigInt(m[1]) : undefined));
   }
 };

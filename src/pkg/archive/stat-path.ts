@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { NotFoundError, SystemError } from '../../errdefs/index.js';
 import { RootResolver } from './resolve-in-root.js';
 
@@ -76,7 +76,9 @@ export async function statPath(root: string, ctrPath: string): Promise<PathStat>
   const host = await r.resolve(ctrPath, { followFinal });
   let st;
   try {
-    st = await lstat(host, { bigint: true });
+    // The root itself may be reached through a symlink (/proc/<pid>/root): follow that one.
+    const isRoot = host.replace(/\/+$/, '') === root.replace(/\/+$/, '');
+    st = isRoot ? await stat(host, { bigint: true }) : await lstat(host, { bigint: true });
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`no such file or directory: "${ctrPath}"`, { cause: err });
