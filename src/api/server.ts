@@ -1,4 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+
+// An ESM `import` of node:http evaluates every export of its facade, including the
+// lazy undici getters (fetch, WebSocket): ~13 MB of RSS and ~15 ms the daemon never
+// uses. require() keeps them lazy.
+const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 import type { Duplex } from 'node:stream';
 import { channel } from 'node:diagnostics_channel';
 import type { Logger } from '../pkg/log/index.js';

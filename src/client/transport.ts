@@ -2,7 +2,12 @@
 // version negotiation per process (HEAD /_ping, then GET on failure), error
 // mapping, and the connection hijack attach/exec use.
 
-import * as http from 'node:http';
+import type * as HttpModule from 'node:http';
+import { createRequire } from 'node:module';
+
+// require() instead of an ESM import: the ESM facade of node:http evaluates its lazy
+// undici getters, which costs every CLI start ~15 ms (see api/server.ts).
+const http = createRequire(import.meta.url)('node:http') as typeof HttpModule;
 import type * as net from 'node:net';
 import type { Readable } from 'node:stream';
 import sjson from 'secure-json-parse';
@@ -34,8 +39,8 @@ export interface RequestOptions {
 
 export interface Response {
   readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: http.IncomingMessage;
+  readonly headers: HttpModule.IncomingHttpHeaders;
+  readonly body: HttpModule.IncomingMessage;
 }
 
 export interface Hijacked {
@@ -92,7 +97,7 @@ function compareVersions(a: string, b: string): number {
 export class Transport {
   readonly host: string;
   readonly #endpoint: Endpoint;
-  readonly #agent: http.Agent;
+  readonly #agent: HttpModule.Agent;
   readonly #fixedVersion: string | undefined;
   #version: Promise<string> | undefined;
   #ping: PingResult | undefined;
@@ -133,8 +138,8 @@ export class Transport {
     return `${prefix}${path}${encodeQuery(opts.query)}`;
   }
 
-  #requestOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
-    const base: http.RequestOptions = { method, path, headers: { 'User-Agent': 'Docker-Client/28.2.2 (linux)', ...headers } };
+  #requestOptions(method: string, path: string, headers: Record<string, string>): HttpModule.RequestOptions {
+    const base: HttpModule.RequestOptions = { method, path, headers: { 'User-Agent': 'Docker-Client/28.2.2 (linux)', ...headers } };
     if (this.#endpoint.socketPath !== undefined) {
       return { ...base, socketPath: this.#endpoint.socketPath, host: 'api.moby.localhost' };
     }
@@ -142,7 +147,7 @@ export class Transport {
   }
 
   /** Sends one request and resolves with the response head; no status check. */
-  #raw(method: string, fullPath: string, opts: RequestOptions, agent: http.Agent | false = this.#agent): Promise<Response> {
+  #raw(method: string, fullPath: string, opts: RequestOptions, agent: HttpModule.Agent | false = this.#agent): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers };
     let payload: Uint8Array | string | Readable | undefined;
     if (opts.json !== undefined) {
@@ -231,7 +236,7 @@ export class Transport {
   close(): void { this.#agent.destroy(); }
 }
 
-export function header(h: http.IncomingHttpHeaders, name: string): string | undefined {
+export function header(h: HttpModule.IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -1,0 +1,180 @@
+// End to end: `pier` drives containers on a private pierd through their lifecycle:
+// create/start/stop/kill/restart/pause/rename/wait/rm, logs, attach, exec, top, stats,
+// update, cp, diff, export, port and prune.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, run, pierBin, poll, type PrivateDaemon } from '../../harness/pierd.js';
+import { e2eSkip, startClient } from '../../harness/clients.js';
+import { boundCli, assertSameTable, docker, waitGo, stoppable } from './cli-helpers.js';
+
+const skip = e2eSkip('pier container lifecycle e2e', { needsDocker: true });
+
+let d: PrivateDaemon;
+let tmp: string;
+const pier = boundCli(pierBin, () => d);
+const dk = boundCli(docker, () => d);
+
+before(async () => {
+  if (skip) return;
+  d = await startDaemon();
+  tmp = mkdtempSync('/tmp/pier-e2e-pcli-');
+});
+after(async (t) => {
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  if (!d) return;
+  if (process.exitCode) t.diagnostic(d.logText().slice(-4000));
+  await d.stop();
+});
+
+const status = (name: string): Promise<string> => pier.fmt('{{.State.Status}} {{.State.ExitCode}}', name);
+
+test('pier create then start -a streams the output and exits with the container code', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-create']));
+  const id = (await pier.ok('create', '--name', 'pc-create', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 2')).trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.equal(await status('pc-create'), 'created 0');
+  const r = await pier.run(['start', '-a', 'pc-create']);
+  assert.deepEqual(r, { code: 2, stdout: 'out\n', stderr: 'err\n' });
+  assert.equal(await status('pc-create'), 'exited 2');
+});
+
+test('pier stop -t 1, kill -s KILL, restart, pause/unpause, rename, wait and rm -f', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-life', 'pc-life2', 'pc-sleep', 'pc-wait']));
+  await pier.ok('run', '-d', '--name', 'pc-sleep', 'busybox', 'sleep', '300');
+  await pier.ok('run', '-d', '--name', 'pc-life', 'busybox', 'sh', '-c', stoppable);
+  // sleep as pid 1 ignores SIGTERM: stop kills it once the 1 s timeout is over
+  const t0 = Date.now();
+  assert.equal(await pier.ok('stop', '-t', '1', 'pc-sleep'), 'pc-sleep\n');
+  assert.ok(Date.now() - t0 >= 900, 'stop waited for the timeout');
+  assert.equal(await status('pc-sleep'), 'exited 137');
+
+  const pid1 = await pier.fmt('{{.State.Pid}}', 'pc-life');
+  assert.equal(await pier.ok('restart', 'pc-life'), 'pc-life\n');
+  const [st, pid2] = (await pier.fmt('{{.State.Status}} {{.State.Pid}}', 'pc-life')).split(' ');
+  assert.equal(st, 'running');
+  assert.notEqual(pid2, pid1, 'restart runs a new process');
+
+  assert.equal(await pier.ok('pause', 'pc-life'), 'pc-life\n');
+  assert.equal(await pier.fmt('{{.State.Status}} {{.State.Paused}}', 'pc-life'), 'paused true');
+  assert.equal(await pier.ok('unpause', 'pc-life'), 'pc-life\n');
+  assert.equal(await pier.fmt('{{.State.Status}} {{.State.Paused}}', 'pc-life'), 'running false');
+
+  assert.equal(await pier.ok('rename', 'pc-life', 'pc-life2'), '');
+  assert.equal(await pier.fmt('{{.Name}}', 'pc-life2'), '/pc-life2');
+  const old = await pier.run(['inspect', '--type', 'container', 'pc-life']);
+  assert.equal(old.code, 1);
+
+  assert.equal(await pier.ok('kill', '-s', 'KILL', 'pc-life2'), 'pc-life2\n');
+  assert.equal(await status('pc-life2'), 'exited 137');
+
+  await pier.ok('run', '-d', '--name', 'pc-wait', 'busybox', 'sh', '-c', 'sleep 0.2; exit 5');
+  assert.equal(await pier.ok('wait', 'pc-wait', 'pc-life2'), '5\n137\n');
+
+  await pier.ok('start', 'pc-life2');
+  assert.equal(await pier.ok('rm', '-f', 'pc-life2', 'pc-sleep'), 'pc-life2\npc-sleep\n');
+  assert.equal(await pier.ok('ps', '-a', '--filter', 'name=pc-life', '--format', '{{.Names}}'), '');
+});
+
+test('pier logs --tail 1, -t, --since and -f until the container exits', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-logs']));
+  await pier.ok('run', '-d', '--name', 'pc-logs', 'busybox', 'sh', '-c', `echo one; echo two; echo err >&2; ${waitGo}; echo three`);
+  await poll(async () => (await pier.run(['logs', 'pc-logs'])).stdout === 'one\ntwo\n' || undefined, 5000, 'two lines');
+  assert.equal(await pier.ok('logs', '--tail', '1', 'pc-logs'), 'two\n');
+  const stamped = (await pier.ok('logs', '-t', 'pc-logs')).split('\n').filter(Boolean);
+  assert.equal(stamped.length, 2);
+  for (const [i, l] of stamped.entries()) assert.match(l, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}Z ${['one', 'two'][i] ?? ''}$`));
+  assert.equal(await pier.ok('logs', '--since', String(Math.floor(Date.now() / 1000) + 60), 'pc-logs'), '');
+  assert.equal(await pier.ok('logs', '--since', '1h', 'pc-logs'), 'one\ntwo\n');
+  const f = startClient(pierBin, ['logs', '-f', 'pc-logs'], d);
+  await poll(() => f.stdout() === 'one\ntwo\n' || undefined, 5000, 'logs -f to print the first lines');
+  await pier.ok('exec', 'pc-logs', 'touch', '/go');
+  assert.equal(await f.exited, 0);
+  assert.equal(f.stdout(), 'one\ntwo\nthree\n');
+  assert.equal(f.stderr(), 'err\n');
+});
+
+test('pier attach to a running container forwards stdin and exits with its code', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-attach']));
+  await pier.ok('run', '-d', '-i', '--name', 'pc-attach', 'busybox', 'sh', '-c', 'echo before; read line; echo "got:$line"; echo bye >&2; exit 3');
+  await poll(async () => (await pier.run(['logs', 'pc-attach'])).stdout === 'before\n' || undefined, 5000, 'the first line');
+  const a = startClient(pierBin, ['attach', 'pc-attach'], d);
+  a.proc.stdin?.write('hello\n');
+  assert.equal(await a.exited, 3, a.stderr());
+  assert.equal(a.stdout(), 'got:hello\n');
+  assert.equal(a.stderr(), 'bye\n');
+  assert.equal(await status('pc-attach'), 'exited 3');
+});
+
+test('pier exec: -e, -u, -w, -d, -i, -t, and exit codes like docker exec', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-exec']));
+  await pier.ok('run', '-d', '--name', 'pc-exec', 'busybox', 'sh', '-c', stoppable);
+  assert.equal(await pier.ok('exec', '-e', 'A=1', '-u', '1000', '-w', '/tmp', 'pc-exec', 'sh', '-c', 'echo $A; id -u; pwd'), '1\n1000\n/tmp\n');
+  assert.equal(await pier.ok('exec', '-d', 'pc-exec', 'sh', '-c', 'echo detached > /made'), '');
+  await poll(async () => (await pier.run(['exec', 'pc-exec', 'cat', '/made'])).stdout === 'detached\n' || undefined, 5000, 'the detached exec');
+  assert.equal((await pier.run(['exec', '-i', 'pc-exec', 'tr', 'a-z', 'A-Z'], { input: 'piped\n' })).stdout, 'PIPED\n');
+  const tty = await run('script', ['-eqc', `${pierBin} exec -t pc-exec tty`, '/dev/null'], d);
+  assert.equal(tty.code, 0, tty.stderr);
+  assert.match(tty.stdout, /^\/dev\/pts\/\d+\r+\n$/);
+  const [pit, dit] = await Promise.all([
+    run('script', ['-eqc', `${pierBin} exec -it pc-exec tty`, '/dev/null'], d),
+    run('script', ['-eqc', `${docker} exec -it pc-exec tty`, '/dev/null'], d),
+  ]);
+  assert.equal(JSON.stringify(pit.stdout), JSON.stringify(dit.stdout), 'pier exec -it output');
+  assert.equal((await pier.run(['exec', 'pc-exec', 'sh', '-c', 'exit 4'])).code, 4);
+  for (const cmd of ['nosuchcmd', '/etc/passwd']) {
+    const [p, k] = await Promise.all([pier.run(['exec', 'pc-exec', cmd]), dk.run(['exec', 'pc-exec', cmd])]);
+    assert.equal(p.code, k.code, `exec ${cmd}: ${p.stderr}`);
+    assert.equal(p.stderr, k.stderr, `exec ${cmd} stderr`);
+  }
+  assert.equal((await pier.run(['exec', 'pc-exec', 'nosuchcmd'])).code, 127);
+});
+
+test('pier top, stats --no-stream, port and update -m match the docker CLI', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-stats']));
+  const id = (await pier.ok('run', '-d', '--name', 'pc-stats', 'busybox', 'sleep', '300')).trim();
+  const [ptop, dtop] = await Promise.all([pier.ok('top', 'pc-stats'), dk.ok('top', 'pc-stats')]);
+  assert.equal(ptop, dtop);
+  assert.match(ptop, /sleep 300\n$/);
+  const [pst, dst] = await Promise.all([pier.ok('stats', '--no-stream', 'pc-stats'), dk.ok('stats', '--no-stream', 'pc-stats')]);
+  assertSameTable(pst, dst, ['CPU %', 'MEM USAGE / LIMIT', 'MEM %', 'BLOCK I/O'], 'stats --no-stream');
+  assert.match(pst, new RegExp(`^${id.slice(0, 12)}\\s+pc-stats\\s+\\d+\\.\\d\\d%\\s`, 'm'));
+  assert.equal(await pier.ok('port', 'pc-stats'), '');
+  assert.equal(await pier.ok('update', '-m', '128m', 'pc-stats'), 'pc-stats\n');
+  assert.equal((await pier.ok('exec', 'pc-stats', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')).trim(), '134217728');
+  assert.equal(await pier.fmt('{{.HostConfig.Memory}}', 'pc-stats'), '134217728');
+});
+
+test('pier cp both ways, diff, and export -o of the container filesystem', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-cp']));
+  await pier.ok('run', '-d', '--name', 'pc-cp', 'busybox', 'sh', '-c', `mkdir /data && echo one > /data/f && ${stoppable}`);
+  await poll(async () => (await pier.run(['exec', 'pc-cp', 'cat', '/data/f'])).stdout === 'one\n' || undefined, 5000, '/data/f');
+  await pier.ok('cp', 'pc-cp:/data/f', join(tmp, 'f'));
+  assert.equal(readFileSync(join(tmp, 'f'), 'utf8'), 'one\n');
+  writeFileSync(join(tmp, 'g'), 'two\n');
+  await pier.ok('cp', join(tmp, 'g'), 'pc-cp:/data/');
+  assert.equal(await pier.ok('exec', 'pc-cp', 'cat', '/data/g'), 'two\n');
+  const [pdiff, ddiff] = await Promise.all([pier.ok('diff', 'pc-cp'), dk.ok('diff', 'pc-cp')]);
+  assert.equal(pdiff, ddiff);
+  assert.match(pdiff, /^A \/data$/m);
+  assert.match(pdiff, /^A \/data\/g$/m);
+  const tarFile = join(tmp, 'pc-cp.tar');
+  assert.equal(await pier.ok('export', '-o', tarFile, 'pc-cp'), '');
+  const list = await run('tar', ['-tf', tarFile], d);
+  assert.equal(list.code, 0, list.stderr);
+  const names = list.stdout.split('\n');
+  assert.ok(names.includes('bin/busybox'), 'the export has bin/busybox');
+  assert.ok(names.includes('data/g'), 'the export has the copied-in file');
+});
+
+test('pier container prune -f removes only stopped containers and lists them', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pc-pr-live', 'pc-pr-dead']));
+  await pier.ok('run', '--name', 'pc-pr-dead', 'busybox', 'true');
+  const dead = await pier.fmt('{{.Id}}', 'pc-pr-dead');
+  await pier.ok('run', '-d', '--name', 'pc-pr-live', 'busybox', 'sleep', '300');
+  const out = await pier.ok('container', 'prune', '-f');
+  assert.equal(out, `Deleted Containers:\n${dead}\n\nTotal reclaimed space: 0B\n`);
+  assert.equal(await pier.ok('ps', '-a', '--format', '{{.Names}}'), 'pc-pr-live\n');
+  assert.equal(await pier.ok('container', 'prune', '-f'), 'Total reclaimed space: 0B\n');
+});

@@ -1,0 +1,199 @@
+// End to end: `pier` prints what the docker CLI prints against the same private pierd:
+// ps and images tables, inspect, version, info, system df, events and the errors a
+// user sees; and pier finds its daemon through -H, PIER_HOST and DOCKER_HOST.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
+import { e2eSkip } from '../../harness/clients.js';
+import { boundCli, runWithEnv, envWithout, assertSameResult, assertSameTable, docker, stoppable } from './cli-helpers.js';
+
+const skip = e2eSkip('pier vs docker CLI e2e', { needsDocker: true });
+
+let d: PrivateDaemon;
+const pier = boundCli(pierBin, () => d);
+const dk = boundCli(docker, () => d);
+
+before(async () => { if (!skip) d = await startDaemon(); });
+after(async (t) => {
+  if (!d) return;
+  if (process.exitCode) t.diagnostic(d.logText().slice(-4000));
+  await d.stop();
+});
+
+/** Runs the same arguments through pier and docker at once. */
+async function both(...args: string[]): Promise<[string, string]> {
+  const [p, k] = await Promise.all([pier.ok(...args), dk.ok(...args)]);
+  return [p, k];
+}
+
+test('pier finds the daemon through DOCKER_HOST or PIER_HOST alone, and -H wins over both', { skip }, async () => {
+  const id = (await pier.ok('create', '--name', 'pv-host', 'busybox')).trim().slice(0, 12);
+  try {
+    const bogus = `unix://${join(d.root, 'bogus.sock')}`;
+    const viaDocker = await runWithEnv(pierBin, ['ps', '-aq'], envWithout({ DOCKER_HOST: d.host }));
+    assert.deepEqual(viaDocker, { code: 0, stdout: `${id}\n`, stderr: '' });
+    const viaPier = await runWithEnv(pierBin, ['ps', '-aq'], envWithout({ PIER_HOST: d.host }));
+    assert.deepEqual(viaPier, { code: 0, stdout: `${id}\n`, stderr: '' });
+    const viaFlag = await runWithEnv(pierBin, ['-H', d.host, 'ps', '-aq'], envWithout({ DOCKER_HOST: bogus, PIER_HOST: bogus }));
+    assert.deepEqual(viaFlag, { code: 0, stdout: `${id}\n`, stderr: '' });
+    const longFlag = await runWithEnv(pierBin, ['--host', d.host, 'ps', '-aq'], envWithout({ DOCKER_HOST: bogus }));
+    assert.equal(longFlag.stdout, `${id}\n`, longFlag.stderr);
+  } finally {
+    await pier.run(['rm', '-f', 'pv-host']);
+  }
+});
+
+test('with no daemon at the address pier says so like docker and exits 1', { skip }, async () => {
+  const nowhere = `unix://${join(d.root, 'nosuch', 'docker.sock')}`;
+  const args = ['-H', nowhere, 'ps'];
+  const [p, k] = await Promise.all([runWithEnv(pierBin, args, envWithout({})), runWithEnv(docker, args, envWithout({}))]);
+  assert.equal(p.code, 1);
+  assert.equal(p.stderr, `Cannot connect to the Docker daemon at ${nowhere}. Is the docker daemon running?\n`);
+  assertSameResult(p, k, 'ps with no daemon');
+});
+
+test('errors a user sees match docker: unknown container, unknown image, missing arguments', { skip }, async () => {
+  const cases: string[][] = [
+    ['rm', 'pv-nosuch'], ['stop', 'pv-nosuch'], ['logs', 'pv-nosuch'], ['inspect', 'pv-nosuch'],
+    ['run', '--rm', 'nosuchimage'], ['rmi', 'nosuchimage'],
+    ['start'], ['logs'], ['rename', 'only-one'], ['exec', 'pv-nosuch'],
+  ];
+  for (const args of cases) {
+    const [p, k] = await Promise.all([pier.run(args), dk.run(args)]);
+    assertSameResult(p, k, args.join(' '));
+  }
+  const rm = await pier.run(['rm', 'pv-nosuch']);
+  assert.deepEqual(rm, { code: 1, stdout: '', stderr: 'Error response from daemon: No such container: pv-nosuch\n' });
+  const img = await pier.run(['run', '--rm', 'nosuchimage']);
+  assert.equal(img.code, 125);
+  assert.match(img.stderr, /^Unable to find image 'nosuchimage:latest' locally\n.*Error response from daemon: /);
+  const usage = await pier.run(['start']);
+  assert.equal(usage.code, 1);
+  assert.match(usage.stderr, /'pier start' requires at least 1 argument\n\nUsage: {2}pier start \[OPTIONS\] CONTAINER \[CONTAINER\.\.\.\]\n/);
+});
+
+test('pier ps prints docker ps tables: header, rows and widths; -a -q, filters, --format, --no-trunc', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pv-up', 'pv-exited', 'pv-created']));
+  await pier.ok('run', '-d', '--name', 'pv-up', '-l', 'a=b', 'busybox', 'sh', '-c', stoppable);
+  await pier.ok('run', '--name', 'pv-exited', 'busybox', 'sh', '-c', 'exit 3');
+  await pier.ok('create', '--name', 'pv-created', '-l', 'a=c', 'busybox', 'echo', 'a rather long command line to widen the column');
+  const masked = ['CREATED', 'STATUS'];
+  for (const args of [['ps'], ['ps', '-a'], ['ps', '-a', '--no-trunc'], ['ps', '-a', '--filter', 'status=exited'], ['ps', '-a', '--filter', 'label=a=b']]) {
+    const [p, k] = await both(...args);
+    assertSameTable(p, k, masked, args.join(' '));
+  }
+  const [q, kq] = await both('ps', '-a', '-q');
+  assert.equal(q, kq);
+  assert.equal(q.split('\n').filter(Boolean).length, 3);
+  assert.match(q, /^([0-9a-f]{12}\n){3}$/);
+  const [f, kf] = await both('ps', '-a', '--format', '{{.Names}} {{.Status}}');
+  const firstWords = (s: string): string[] => s.split('\n').map((l) => l.split(' ').slice(0, 2).join(' '));
+  assert.deepEqual(firstWords(f), firstWords(kf));
+  assert.match(f, /^pv-created Created\npv-exited Exited \(3\) .+ ago\npv-up Up .+\n$/);
+  const [nt, knt] = await both('ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}} {{.Labels}}');
+  assert.equal(nt, knt);
+  const [ex] = await both('ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}');
+  assert.equal(ex, 'pv-exited\n');
+  const [lb] = await both('ps', '-a', '--filter', 'label=a=b', '--format', '{{.Names}}');
+  assert.equal(lb, 'pv-up\n');
+});
+
+test('pier images and images -q print what docker images prints', { skip }, async (t) => {
+  t.after(() => pier.run(['rmi', 'pv-img:one', 'pv-img:two']));
+  await pier.ok('tag', 'busybox', 'pv-img:one');
+  await pier.ok('tag', 'busybox', 'pv-img:two');
+  const [p, k] = await both('images');
+  assertSameTable(p, k, ['CREATED'], 'images');
+  const [q, kq] = await both('images', '-q');
+  assert.equal(q, kq);
+  assert.match(q, /^[0-9a-f]{12}\n/);
+  const [fm, kfm] = await both('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}');
+  assert.equal(fm, kfm);
+});
+
+test('pier inspect prints docker inspect JSON; -f, --type and unknown names', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pv-insp']));
+  await pier.ok('run', '-d', '--name', 'pv-insp', 'busybox', 'sleep', '300');
+  for (const args of [['inspect', 'pv-insp'], ['inspect', 'busybox'], ['image', 'inspect', 'busybox'], ['container', 'inspect', 'pv-insp']]) {
+    const [p, k] = await both(...args);
+    assert.ok(Array.isArray(JSON.parse(p)), `${args.join(' ')} prints a JSON array`);
+    assert.equal(p, k, args.join(' '));
+  }
+  const [f, kf] = await both('inspect', '-f', '{{.Name}} {{.State.Running}} {{json .Config.Cmd}}', 'pv-insp');
+  assert.equal(f, '/pv-insp true ["sleep","300"]\n');
+  assert.equal(f, kf);
+  const [ty, kty] = await both('inspect', '--type', 'image', '-f', '{{.Os}} {{.Architecture}}', 'busybox');
+  assert.equal(ty, kty);
+  assert.equal(ty, 'linux amd64\n');
+  for (const args of [['inspect', 'x'], ['inspect', '--type', 'container', 'busybox'], ['image', 'inspect', 'pv-nosuch']]) {
+    const [p, k] = await Promise.all([pier.run(args), dk.run(args)]);
+    assertSameResult(p, k, args.join(' '));
+  }
+  assert.deepEqual(await pier.run(['inspect', 'x']), { code: 1, stdout: '[]\n', stderr: 'Error: No such object: x\n' });
+});
+
+test('pier version has Client and Server sections; the Server one is docker\'s', { skip }, async () => {
+  const [p, k] = await both('version');
+  const sections = (s: string): string[] => s.split('\n').filter((l) => /^\S/.test(l));
+  assert.deepEqual(sections(p).map((l) => l.replace(/:.*/, '')), ['Client', 'Server']);
+  const server = (s: string): string => s.slice(s.indexOf('\nServer'));
+  assert.equal(server(p), server(k));
+  const labels = (s: string): string[] => s.slice(0, s.indexOf('\nServer')).split('\n').map((l) => l.replace(/:.*/, ''));
+  assert.deepEqual(labels(p), labels(k));
+  assert.match(p, /^ API version: +1\.50$/m);
+});
+
+test('pier info counts containers and images like docker info; system df matches', { skip }, async (t) => {
+  t.after(() => pier.run(['rm', '-f', 'pv-info-up', 'pv-info-ex']));
+  await pier.ok('run', '-d', '--name', 'pv-info-up', 'busybox', 'sleep', '300');
+  await pier.ok('run', '--name', 'pv-info-ex', 'busybox', 'true');
+  const [p, k] = await both('info');
+  assert.match(p, /^ Containers: 2\n {2}Running: 1\n {2}Paused: 0\n {2}Stopped: 1\n Images: 1\n/m);
+  const server = (s: string): string => s.slice(s.indexOf('\nServer:'));
+  assert.equal(server(p), server(k));
+  assert.equal(await pier.ok('info', '-f', '{{.Containers}} {{.ContainersRunning}} {{.Images}}'), '2 1 1\n');
+  const [df, kdf] = await both('system', 'df');
+  assert.equal(df, kdf);
+  assert.match(df, /^Containers +2 +1 /m);
+});
+
+test('pier image inspect, history, tag and rmi print docker\'s lines', { skip }, async (t) => {
+  t.after(() => pier.run(['rmi', 'pv-tag:1']));
+  const [h, kh] = await Promise.all([pier.run(['history', 'busybox']), dk.run(['history', 'busybox'])]);
+  assertSameResult(h, kh, 'history busybox');
+  const [ih, kih] = await Promise.all([pier.run(['image', 'history', '-q', 'busybox']), dk.run(['image', 'history', '-q', 'busybox'])]);
+  assertSameResult(ih, kih, 'image history -q busybox');
+  assert.equal(await pier.ok('tag', 'busybox', 'pv-tag:1'), '');
+  const [a, b] = await both('image', 'inspect', '-f', '{{.Id}}', 'pv-tag:1');
+  assert.equal(a, b);
+  assert.equal(a, await pier.ok('image', 'inspect', '-f', '{{.Id}}', 'busybox'));
+  assert.equal(await pier.ok('rmi', 'pv-tag:1'), 'Untagged: pv-tag:1\n');
+  assert.equal((await pier.run(['image', 'inspect', 'pv-tag:1'])).code, 1);
+});
+
+test('pier import of a pier export, with -c CMD, runs; rmi prints Untagged and Deleted', { skip }, async (t) => {
+  const tarFile = join(d.root, 'pv-export.tar');
+  t.after(() => Promise.all([pier.run(['rm', '-f', 'pv-exp']), pier.run(['rmi', '-f', 'pv-imported:v1'])]));
+  await pier.ok('create', '--name', 'pv-exp', 'busybox');
+  await pier.ok('export', '-o', tarFile, 'pv-exp');
+  const id = (await pier.ok('import', '-c', 'CMD ["echo","hi"]', tarFile, 'pv-imported:v1')).trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(await pier.fmt('{{json .Config.Cmd}}', 'pv-imported:v1'), '["echo","hi"]');
+  assert.equal(await pier.ok('run', '--rm', 'pv-imported:v1'), 'hi\n');
+  assert.match(await pier.ok('images', '--format', '{{.Repository}}:{{.Tag}}'), /^pv-imported:v1$/m);
+  assert.equal(await pier.ok('rmi', 'pv-imported:v1'), `Untagged: pv-imported:v1\nDeleted: ${id}\n`);
+});
+
+test('pier events --since/--until --format lists a run\'s actions like docker events', { skip }, async () => {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  await pier.ok('run', '--name', 'pv-ev', 'busybox', 'true');
+  await pier.ok('rm', 'pv-ev');
+  const until = String(Math.floor(Date.now() / 1000) + 1);
+  const [p, k] = await both('events', '--since', String(since), '--until', until, '--filter', 'container=pv-ev', '--format', '{{.Action}}');
+  assert.equal(p, 'create\nattach\nstart\ndie\ndestroy\n');
+  assert.equal(p, k);
+  const [j, kj] = await both('events', '--since', String(since), '--until', until, '--filter', 'container=pv-ev', '--filter', 'event=die', '--format', '{{.Type}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}');
+  assert.equal(j, 'container pv-ev 0\n');
+  assert.equal(j, kj);
+});
