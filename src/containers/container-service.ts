@@ -11,14 +11,15 @@ import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { ImageService, ImageRecord } from '../images/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
 import type { ConmonRuntime, TaskInfo } from '../runtime/index.js';
-import { mountOverlay, unmount, removeCgroup, top, readCgroupStats, detectCgroupLayout, type CgroupSetup } from '../kernel/index.js';
+import { unmount, removeCgroup, mountSnapshot, type CgroupSetup } from '../kernel/index.js';
 import { newId, generateName, validateContainerName } from '../pkg/ids/index.js';
 import { buildSpec, resolveArgs, type SpecInput, type ImageRuntimeConfig } from './oci-spec.js';
 import { writeEtcFiles } from './etc-files.js';
 import { initialState, type ContainerRecord } from './container-record.js';
 import { parseSignal } from './signals.js';
 import { RestartManager } from './restart-manager.js';
-import { diffUpper, type Change } from './container-ops.js';
+import { ContainerViews } from './container-views.js';
+import { validateHostConfig } from './validate-host-config.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
 
@@ -70,6 +71,8 @@ export class ContainerService {
   readonly #unwatch = new Map<string, () => void>();
   readonly #busy = new Map<string, Promise<unknown>>();
   readonly restarts: RestartManager;
+  /** Read-only views of a container's filesystem and processes (cp, export, diff, top, stats). */
+  readonly views: ContainerViews;
   readonly log: Logger;
   /** Running containers with a log max-size, checked for rotation every second. */
   readonly #rotating = new Map<string, RotationPolicy>();
@@ -80,6 +83,7 @@ export class ContainerService {
     this.log = o.log;
     this.#t = o.store.table<ContainerRecord>('containers', { unique: ['name'] });
     this.restarts = new RestartManager((id) => this.#restartFromPolicy(id), o.log);
+    this.views = new ContainerViews(this, { snapshots: o.snapshots, images: o.images });
     this.#rotationTimer = setInterval(() => { void this.#rotateLogs(); }, 1000);
     this.#rotationTimer.unref();
   }
@@ -138,7 +142,7 @@ export class ContainerService {
   }
 
   /** Serialises state changes per container. */
-  async #exclusive<R>(id: string, fn: () => Promise<R>): Promise<R> {
+  async exclusive<R>(id: string, fn: () => Promise<R>): Promise<R> {
     const prev = this.#busy.get(id) ?? Promise.resolve();
     const next = prev.then(fn, fn);
     const settled = next.catch(() => undefined);
@@ -168,7 +172,7 @@ export class ContainerService {
     if (hostConfig.AutoRemove && hostConfig.RestartPolicy.Name && hostConfig.RestartPolicy.Name !== 'no') {
       throw new InvalidParameterError("can't create 'AutoRemove' container with restart policy");
     }
-    this.#validateHostConfig(hostConfig);
+    validateHostConfig(hostConfig);
     parseLogOpts(hostConfig.LogConfig.Config); // bad log options are refused before anything is created
     if (hostConfig.Runtime && !this.#o.runtimes.has(hostConfig.Runtime)) {
       throw new InvalidParameterError(`unknown or invalid runtime name: ${hostConfig.Runtime}`);
@@ -227,37 +231,12 @@ export class ContainerService {
     return new ConflictError(`Conflict. The container name "${name}" is already in use by container "${otherId}". You have to remove (or rename) that container to be able to reuse that name.`);
   }
 
-  #validateHostConfig(h: HostConfig): void {
-    if (h.Memory > 0 && h.Memory < 6 * 1024 * 1024) throw new InvalidParameterError('Minimum memory limit allowed is 6MB');
-    if (h.MemorySwap > 0 && h.Memory > 0 && h.MemorySwap < h.Memory) {
-      throw new InvalidParameterError('Minimum memoryswap limit should be larger than memory limit, see usage');
-    }
-    if (h.NanoCpus < 0) throw new InvalidParameterError('Range of CPUs is from 0.01 to N, where N is the number of CPUs available');
-    if (h.NanoCpus > 0 && h.NanoCpus > (navigatorCpus() * 1e9)) {
-      throw new InvalidParameterError(`Range of CPUs is from 0.01 to ${navigatorCpus()}.00, as there are only ${navigatorCpus()} CPUs available`);
-    }
-    if (h.NanoCpus > 0 && (h.CpuQuota > 0 || h.CpuPeriod > 0)) {
-      throw new InvalidParameterError('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-    }
-    const rp = h.RestartPolicy;
-    if (rp.Name !== '' && rp.Name !== 'no' && rp.Name !== 'always' && rp.Name !== 'unless-stopped' && rp.Name !== 'on-failure') {
-      throw new InvalidParameterError(`invalid restart policy: unknown policy '${String(rp.Name)}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
-    }
-    if (rp.MaximumRetryCount < 0) throw new InvalidParameterError('invalid restart policy: maximum retry count cannot be negative');
-    if (rp.MaximumRetryCount > 0 && rp.Name !== 'on-failure') {
-      throw new InvalidParameterError(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-    }
-    const nm = h.NetworkMode;
-    if (!(nm === '' || nm === 'default' || nm === 'bridge' || nm === 'none' || nm === 'host' || nm.startsWith('container:'))) {
-      throw new NotFoundError(`network ${nm} not found`);
-    }
-  }
 
   // ---- start --------------------------------------------------------------------
 
   async start(ref: string): Promise<void> {
     const c0 = this.get(ref);
-    await this.#exclusive(c0.Id, async () => {
+    await this.exclusive(c0.Id, async () => {
       const c = this.get(c0.Id);
       if (c.State.Status === 'paused') throw new ConflictError('cannot start a paused container, try unpause instead');
       if (c.State.Running) throw new NotModifiedError('container already started');
@@ -282,7 +261,7 @@ export class ContainerService {
       await mkdir(rootfs, { recursive: true });
       const mounts = await this.#o.snapshots.mounts(c.pier.snapshotKey);
       const m = mounts[0];
-      if (m) await this.#mount(m, rootfs);
+      if (m) await mountSnapshot(m, rootfs);
       mounted = true;
       mark('mounted');
       const hostNet = c.HostConfig.NetworkMode === 'host';
@@ -349,18 +328,6 @@ export class ContainerService {
     } catch { /* validated at create */ }
   }
 
-  async #mount(m: { type: string; source: string; options: readonly string[] }, target: string): Promise<void> {
-    if (m.type === 'overlay') {
-      const opt = (k: string): string | undefined => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
-      const lower = opt('lowerdir')?.split(':') ?? [];
-      const upper = opt('upperdir');
-      const work = opt('workdir');
-      await mountOverlay(target, { lower, ...(upper ? { upper } : {}), ...(work ? { work } : {}) });
-    } else {
-      const { mountBind } = await import('../kernel/index.js');
-      await mountBind(m.source, target, { readonly: m.options.includes('ro') });
-    }
-  }
 
   /** The spec input a container runs with (exec builds on the same). */
   async specInput(c: ContainerRecord, image: ImageRecord | undefined, etc?: { hostname: string; hosts: string; resolvConf: string }): Promise<SpecInput> {
@@ -438,7 +405,7 @@ export class ContainerService {
   async #onExit(id: string, code: number): Promise<void> {
     this.#unwatch.get(id)?.();
     this.#unwatch.delete(id);
-    await this.#exclusive(id, async () => {
+    await this.exclusive(id, async () => {
       const c = this.tryGet(id);
       if (!c) return;
       const oom = existsSync(join(this.bundleDir(id), 'persist', 'oom'));
@@ -465,7 +432,7 @@ export class ContainerService {
   }
 
   async #restartFromPolicy(id: string): Promise<void> {
-    await this.#exclusive(id, async () => {
+    await this.exclusive(id, async () => {
       const c = this.tryGet(id);
       if (!c || c.State.Status !== 'restarting' || c.pier.manuallyStopped) return;
       c.RestartCount++;
@@ -540,7 +507,7 @@ export class ContainerService {
     const c0 = this.get(ref);
     this.restarts.cancel(c0.Id);
     if (c0.State.Status === 'restarting') {
-      await this.#exclusive(c0.Id, async () => {
+      await this.exclusive(c0.Id, async () => {
         const c = this.get(c0.Id);
         c.pier.manuallyStopped = true;
         c.State = { ...c.State, Status: 'exited', Restarting: false };
@@ -607,7 +574,7 @@ export class ContainerService {
 
   async pause(ref: string): Promise<void> {
     const c = this.get(ref);
-    await this.#exclusive(c.Id, async () => {
+    await this.exclusive(c.Id, async () => {
       const cur = this.get(c.Id);
       if (!cur.State.Running) throw new ConflictError(`Container ${cur.Id} is not running`);
       if (cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is already paused`);
@@ -620,7 +587,7 @@ export class ContainerService {
 
   async unpause(ref: string): Promise<void> {
     const c = this.get(ref);
-    await this.#exclusive(c.Id, async () => {
+    await this.exclusive(c.Id, async () => {
       const cur = this.get(c.Id);
       if (!cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is not paused`);
       await this.runtimeOf(cur).resume(cur.Id);
@@ -643,7 +610,7 @@ export class ContainerService {
       c.pier.manuallyStopped = true;
       this.#save(c);
       if (c.State.Status === 'restarting') {
-        await this.#exclusive(c.Id, async () => { await this.#removeNow(this.get(c.Id)); });
+        await this.exclusive(c.Id, async () => { await this.#removeNow(this.get(c.Id)); });
         return;
       }
       const exited = this.wait(c.Id, 'not-running');
@@ -651,7 +618,7 @@ export class ContainerService {
       await this.runtimeOf(c).kill(c.Id, 9, { all: true }).catch(() => undefined);
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
     }
-    await this.#exclusive(c.Id, async () => {
+    await this.exclusive(c.Id, async () => {
       const cur = this.tryGet(c.Id);
       if (!cur) return; // AutoRemove got there first
       if (cur.State.Running) throw new ConflictError(`cannot remove container "${cur.Name}": could not kill: container did not stop`);
@@ -699,7 +666,7 @@ export class ContainerService {
     if (next.AutoRemove && next.RestartPolicy.Name && next.RestartPolicy.Name !== 'no') {
       throw new InvalidParameterError('Cannot update restart policy for a container with AutoRemove enabled');
     }
-    this.#validateHostConfig(next);
+    validateHostConfig(next);
     if (c.State.Running && next.Memory > 0 && patch.Memory && !patch.MemorySwap && c.HostConfig.MemorySwap > 0 && next.Memory > c.HostConfig.MemorySwap) {
       throw new InvalidParameterError('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
     }
@@ -790,77 +757,5 @@ export class ContainerService {
     return { c, task: c.pier.task };
   }
 
-  // ---- filesystem and process views (archive, export, diff, top, stats) ---------------
-
-  /** Runs fn with the rootfs mounted: the live mount when running, a temporary one otherwise. */
-  async withRootfs<R>(ref: string, fn: (root: string) => Promise<R>, o: { withMounts?: boolean } = {}): Promise<R> {
-    const c = this.get(ref);
-    const root = this.rootfsDir(c.Id);
-    // docker cp sees the container's mounts (/etc/hostname, binds): for a running
-    // container, its own mount namespace is reachable through /proc/<pid>/root.
-    if (c.State.Running && c.State.Pid > 0 && o.withMounts) return fn(`/proc/${c.State.Pid}/root`);
-    if (c.State.Running) return fn(root);
-    return this.#exclusive(c.Id, async () => {
-      const cur = this.get(c.Id);
-      if (cur.State.Running) return fn(root);
-      await mkdir(root, { recursive: true });
-      const m = (await this.#o.snapshots.mounts(cur.pier.snapshotKey))[0];
-      if (m) await this.#mount(m, root);
-      try {
-        return await fn(root);
-      } finally {
-        await unmount(root).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
-      }
-    });
-  }
-
-  /** Bytes in the container's writable layer (`SizeRw`). */
-  async sizeRw(ref: string): Promise<number> {
-    const c = this.get(ref);
-    return (await this.#o.snapshots.usage(c.pier.snapshotKey)).bytes;
-  }
-
-  /** `docker diff`. */
-  async changes(ref: string): Promise<Change[] | null> {
-    const c = this.get(ref);
-    const upper = await this.#o.snapshots.dir(c.pier.snapshotKey);
-    const image = this.#o.images.get(c.Image);
-    const lowers: string[] = [];
-    for (const chain of [...(image?.chainIds ?? [])].reverse()) lowers.push(await this.#o.snapshots.dir(chain));
-    const out = await diffUpper(upper, lowers);
-    return out.length ? out : null;
-  }
-
-  /** `docker top`: host ps rows of the container's processes. */
-  async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
-    const { c } = this.runningTask(ref);
-    const pids = await this.runtimeOf(c).pids(c.Id);
-    return top(pids, psArgs);
-  }
-
-  /** One stats sample in docker's shape; `prev` fills precpu_stats. */
-  async stats(ref: string, prev: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
-    const c = this.get(ref);
-    const base = { name: c.Name, id: c.Id };
-    if (!c.State.Running) {
-      return { ...base, read: ZERO_TIME, preread: ZERO_TIME, pids_stats: {}, blkio_stats: {}, num_procs: 0, storage_stats: {}, cpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } }, precpu_stats: { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } }, memory_stats: {} };
-    }
-    const sample = await readCgroupStats(detectCgroupLayout(), this.cgroupsPath(c.Id)) as unknown as Record<string, unknown>;
-    return {
-      ...base, ...sample,
-      preread: prev?.['read'] ?? ZERO_TIME,
-      precpu_stats: prev?.['cpu_stats'] ?? { cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 }, throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 } },
-      networks: { lo: { rx_bytes: 0, rx_packets: 0, rx_errors: 0, rx_dropped: 0, tx_bytes: 0, tx_packets: 0, tx_errors: 0, tx_dropped: 0 } },
-    };
-  }
-
-  readLogFile(c: ContainerRecord): string {
-    try { return readFileSync(c.LogPath, 'utf8'); } catch { return ''; }
-  }
 }
 
-function navigatorCpus(): number {
-  return Math.max(1, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1);
-}
-
-export { SystemError };

@@ -5,7 +5,7 @@
  */
 export { exec, ExecError } from './exec.js';
 export type { ExecOptions, ExecResult } from './exec.js';
-export { mountOverlay, unmount, isMounted, mountBind } from './mount.js';
+export { mountOverlay, unmount, isMounted, mountBind, mountSnapshot } from './mount.js';
 export { prepareCgroups, removeCgroup } from './cgroups.js';
 export type { CgroupSetup } from './cgroups.js';
 export { processStartTime, isProcessAlive, processIdentity, daemonCapabilities } from './proc.js';

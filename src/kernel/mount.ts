@@ -34,3 +34,15 @@ export async function isMounted(target: string): Promise<boolean> {
   }
   return false;
 }
+
+/** Performs one snapshot mount (overlay or bind) at target. */
+export async function mountSnapshot(m: { type: string; source: string; options: readonly string[] }, target: string): Promise<void> {
+  if (m.type === 'overlay') {
+    const opt = (k: string): string | undefined => m.options.find((o) => o.startsWith(`${k}=`))?.slice(k.length + 1);
+    const upper = opt('upperdir');
+    const work = opt('workdir');
+    await mountOverlay(target, { lower: opt('lowerdir')?.split(':') ?? [], ...(upper ? { upper } : {}), ...(work ? { work } : {}) });
+    return;
+  }
+  await mountBind(m.source, target, { readonly: m.options.includes('ro') });
+}

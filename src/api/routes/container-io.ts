@@ -42,7 +42,7 @@ async function logs(ctx: Ctx, b: Backend): Promise<undefined> {
 
 /** Runs fn with the container's rootfs mounted (mounting it for a stopped container). */
 async function withRootfs<R>(b: Backend, ref: string, fn: (root: string) => Promise<R>, withMounts = true): Promise<R> {
-  return b.containers.withRootfs(ref, fn, { withMounts });
+  return b.containers.views.withRootfs(ref, fn, { withMounts });
 }
 
 /** docker logs -t: RFC3339 with exactly nine fractional digits (jsonmessage.RFC3339NanoFixed). */
@@ -126,19 +126,19 @@ export function containerIoRoutes(r: Router, b: Backend): void {
     b.containers.publish(c, 'export');
     return undefined;
   });
-  r.get('/containers/{id}/changes', async (ctx) => ({ json: await b.containers.changes(ctx.params['id'] ?? '') }));
-  r.get('/containers/{id}/top', async (ctx) => ({ json: await b.containers.top(ctx.params['id'] ?? '', ctx.query.get('ps_args') || '-ef') }));
+  r.get('/containers/{id}/changes', async (ctx) => ({ json: await b.containers.views.changes(ctx.params['id'] ?? '') }));
+  r.get('/containers/{id}/top', async (ctx) => ({ json: await b.containers.views.top(ctx.params['id'] ?? '', ctx.query.get('ps_args') || '-ef') }));
   r.get('/containers/{id}/stats', async (ctx) => {
     const id = ctx.params['id'] ?? '';
     const stream = !ctx.query.has('stream') || qbool(ctx.query, 'stream');
     const oneShot = qbool(ctx.query, 'one-shot');
     const res = ctx.res;
     if (!res) return undefined;
-    let prev = await b.containers.stats(id, undefined);
+    let prev = await b.containers.views.stats(id, undefined);
     if (!stream) {
       if (!oneShot && b.containers.get(id).State.Running) {
         await new Promise((r) => setTimeout(r, 1000));
-        prev = await b.containers.stats(id, prev);
+        prev = await b.containers.views.stats(id, prev);
       }
       return { json: prev };
     }
@@ -149,7 +149,7 @@ export function containerIoRoutes(r: Router, b: Backend): void {
       if (ctx.signal.aborted) break;
       const c = b.containers.tryGet(id);
       if (!c) break;
-      prev = await b.containers.stats(id, prev);
+      prev = await b.containers.views.stats(id, prev);
       res.write(JSON.stringify(prev) + '\n');
     }
     res.end();

@@ -74,7 +74,7 @@ export function systemRoutes(r: Router, b: Backend): void {
       };
     }));
     const containerViews = await Promise.all(containers.map(async (c) => {
-      const sizeRw = await b.containers.sizeRw(c.Id).catch(() => 0);
+      const sizeRw = await b.containers.views.sizeRw(c.Id).catch(() => 0);
       return {
         Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, Command: [c.Path, ...c.Args].join(' '),
         Created: Math.floor(Date.parse(c.Created) / 1000), Ports: [], SizeRw: sizeRw,

@@ -83,12 +83,12 @@ export function parseTable(text: string): Table {
   return { columns, rows };
 }
 
-/** Asserts the tabwriter layout: every column but the last is its widest cell plus 3 spaces. */
+/** Asserts docker's tabwriter layout (minimum width 10, padding 3) on every column but the last. */
 export function assertPadded(t: Table, what: string): void {
   t.columns.forEach((c, i) => {
     if (c.width === undefined) return;
     const widest = Math.max(c.name.length, ...t.rows.map((r) => (r[i] ?? '').length));
-    assert.equal(c.width, widest + 3, `${what}: column ${c.name} is ${c.width} wide, widest cell ${widest}`);
+    assert.equal(c.width, Math.max(10, widest + 3), `${what}: column ${c.name} is ${c.width} wide, widest cell ${widest}`);
   });
 }
 
