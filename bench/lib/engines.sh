@@ -120,13 +120,13 @@ rm_all_containers() {
   local ids
   case $1 in
     pier) [ -n "$PIERD_PID" ] || return 0
-      ids=$("${DK_PIER[@]}" ps -aq 2>/dev/null || "${PIER_CLI[@]}" ps -aq 2>/dev/null)
-      [ -z "$ids" ] || echo "$ids" | xargs -n 100 "${PIER_CLI[@]}" rm -f >/dev/null 2>&1 ;;
+      ids=$(timeout 60 "${PIER_CLI[@]}" ps -aq 2>/dev/null)
+      [ -z "$ids" ] || echo "$ids" | timeout 300 xargs -n 100 "${PIER_CLI[@]}" rm -f >/dev/null 2>&1 ;;
     dockerd) [ -n "$DOCKERD_PID" ] || return 0
-      ids=$("${DK_DOCKERD[@]}" ps -aq 2>/dev/null)
-      [ -z "$ids" ] || echo "$ids" | xargs -n 100 "${DK_DOCKERD[@]}" rm -f >/dev/null 2>&1 ;;
+      ids=$(timeout 60 "${DK_DOCKERD[@]}" ps -aq 2>/dev/null)
+      [ -z "$ids" ] || echo "$ids" | timeout 300 xargs -n 100 "${DK_DOCKERD[@]}" rm -f >/dev/null 2>&1 ;;
     podman) [ -n "$HAVE_PODMAN" ] || return 0
-      "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 ;;
+      timeout 300 "${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1 ;;
   esac
   return 0
 }

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile, readdir, readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -63,6 +63,17 @@ export interface AttachRequest {
 const RUNNING_STATES = new Set(['running', 'paused', 'restarting']);
 
 /** Containers: the records and their lifecycle (create/start/stop/kill/rm/wait/restart). */
+/** Mount points under dir, deepest first. */
+async function mountedUnder(dir: string): Promise<string[]> {
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const mp = line.split(' ')[4]?.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp?.startsWith(dir + '/')) out.push(mp);
+  }
+  return out.sort().reverse();
+}
+
 export class ContainerService {
   readonly #o: ContainerServiceOptions;
   readonly #t: Table<ContainerRecord>;
@@ -409,19 +420,28 @@ export class ContainerService {
       const c = this.tryGet(id);
       if (!c) return;
       const oom = existsSync(join(this.bundleDir(id), 'persist', 'oom'));
-      await this.#cleanupTask(c);
       const started = Date.parse(c.State.StartedAt);
+      const withTask = { ...c, pier: { ...c.pier } };
       c.State = { ...c.State, Status: 'exited', Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: code, OOMKilled: oom, FinishedAt: new Date().toISOString() };
       delete c.pier.task;
       c.pier.runtime = String((Date.now() - started) / 1000);
+      // Record and answer first, clean the host after: the rest of this section still runs
+      // before any other operation on the container, and a crash in between leaves only
+      // host objects that reconcile() collects.
       if (oom) this.#event(c, 'oom');
+      if (c.HostConfig.AutoRemove) {
+        this.#t.delete(id);
+        this.#event(c, 'die', { exitCode: String(code) });
+        this.#event(c, 'destroy');
+        this.#resolveWaiters(id, ['next-exit', 'not-running', 'removed'], { StatusCode: code, Error: null });
+        await this.#cleanupTask(withTask);
+        await this.#removeHostObjects(c);
+        return;
+      }
       this.#save(c);
       this.#event(c, 'die', { exitCode: String(code) });
       this.#resolveWaiters(id, ['next-exit', 'not-running'], { StatusCode: code, Error: null });
-      if (c.HostConfig.AutoRemove) {
-        await this.#removeNow(c, { taskCleaned: true });
-        return;
-      }
+      await this.#cleanupTask(withTask);
       const delay = this.restarts.shouldRestart(c, code);
       if (delay !== undefined) {
         c.State = { ...c.State, Status: 'restarting', Restarting: true };
@@ -627,15 +647,47 @@ export class ContainerService {
   }
 
   /** Deletes everything a container owns; record last-but-one, event last. */
-  async #removeNow(c: ContainerRecord, o: { taskCleaned?: boolean } = {}): Promise<void> {
+  async #removeNow(c: ContainerRecord): Promise<void> {
     this.restarts.cancel(c.Id);
-    if (!o.taskCleaned) await this.#cleanupTask(c);
+    await this.#cleanupTask(c);
     this.#t.delete(c.Id);
+    await this.#removeHostObjects(c);
+    this.#event(c, 'destroy');
+    this.#resolveWaiters(c.Id, ['removed', 'next-exit', 'not-running'], { StatusCode: c.State.ExitCode, Error: null });
+  }
+
+  /** The container's writable layer and directories (after its record is gone or going). */
+  async #removeHostObjects(c: ContainerRecord): Promise<void> {
     await this.#o.snapshots.remove(c.pier.snapshotKey).catch((err: unknown) => this.log.warn('snapshot remove failed', { container: c.Id, err: messageOf(err) }));
     await rm(this.containerDir(c.Id), { recursive: true, force: true });
     await rm(this.bundleDir(c.Id), { recursive: true, force: true });
-    this.#event(c, 'destroy');
-    this.#resolveWaiters(c.Id, ['removed', 'next-exit', 'not-running'], { StatusCode: c.State.ExitCode, Error: null });
+  }
+
+  /**
+   * Host objects no record explains — what a crash between "record" and "clean
+   * the host" leaves: mounted rootfs of stopped containers, runtime state,
+   * bundle and container dirs and writable layers of removed containers.
+   */
+  async #collectGarbage(): Promise<void> {
+    const live = new Map(this.#t.all().map((c) => [c.Id, c]));
+    const bundles = join(this.#o.execRoot, 'containers');
+    const mounted = await mountedUnder(bundles);
+    for (const dir of mounted) {
+      const id = dir.slice(bundles.length + 1).split('/')[0] ?? '';
+      const c = live.get(id);
+      if (c && RUNNING_STATES.has(c.State.Status)) continue;
+      await unmount(dir).catch((err: unknown) => this.log.warn('orphan unmount failed', { dir, err: messageOf(err) }));
+      for (const rt of this.#o.runtimes.values()) await rt.delete(id).catch(() => undefined);
+    }
+    for (const root of [bundles, join(this.#o.dataRoot, 'containers')]) {
+      for (const id of await readdir(root).catch(() => [] as string[])) {
+        if (!live.has(id)) await rm(join(root, id), { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+    for await (const snap of this.#o.snapshots.list()) {
+      const m = /^container-([a-f0-9]{64})$/.exec(snap.key);
+      if (m?.[1] && !live.has(m[1])) await this.#o.snapshots.remove(snap.key).catch(() => undefined);
+    }
   }
 
   // ---- rename / update ------------------------------------------------------------
@@ -693,6 +745,7 @@ export class ContainerService {
    * restart what docker restarts at daemon start.
    */
   async reconcile(): Promise<void> {
+    await this.#collectGarbage();
     for (const c of this.#t.all()) {
       if (c.State.Status === 'removing') {
         await this.#removeNow(c).catch(() => undefined);

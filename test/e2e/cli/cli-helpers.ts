@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { run, pierBin, dockerBin, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
+import { run, poll, pierBin, dockerBin, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
+import { rawRequest } from '../../harness/clients.js';
 
 export const docker = dockerBin() ?? 'docker';
 
@@ -112,3 +113,37 @@ export function assertSameTable(pierText: string, dockerText: string, masked: re
 export const waitGo = 'while [ ! -f /go ]; do sleep 0.05; done';
 /** A pid 1 that exits 0 on SIGTERM at once, so stop/restart need no kill timeout. */
 export const stoppable = 'trap "exit 0" TERM; while :; do sleep 0.1; done';
+
+/** The part of GET /containers/{id}/json the suites read when they wait or check state. */
+export interface ContainerJson {
+  readonly Id: string;
+  readonly Name: string;
+  readonly RestartCount: number;
+  readonly State: { readonly Status: string; readonly ExitCode: number; readonly Pid: number; readonly Paused: boolean; readonly Running: boolean };
+}
+
+/**
+ * Reads a container straight from the API (no CLI process: cheap enough to poll);
+ * undefined when it does not exist.
+ */
+export async function apiContainer(d: PrivateDaemon, name: string): Promise<ContainerJson | undefined> {
+  const r = await rawRequest(d, { path: `/containers/${encodeURIComponent(name)}/json` });
+  if (r.status === 404) return undefined;
+  assert.equal(r.status, 200, r.body);
+  return JSON.parse(r.body) as ContainerJson;
+}
+
+/** Polls the API until the container's state satisfies `cond`. */
+export async function waitState(d: PrivateDaemon, name: string, cond: (c: ContainerJson) => boolean, what: string, ms = 10_000): Promise<ContainerJson> {
+  return poll(async () => { const c = await apiContainer(d, name); return c && cond(c) ? c : undefined; }, ms, `${name}: ${what}`);
+}
+
+/** Cleanup through the API: force-removes containers, ignoring ones already gone. */
+export async function removeContainers(d: PrivateDaemon, ...names: string[]): Promise<void> {
+  await Promise.all(names.map((n) => rawRequest(d, { method: 'DELETE', path: `/containers/${encodeURIComponent(n)}?force=1` })));
+}
+
+/** Cleanup through the API: removes image references, ignoring ones already gone. */
+export async function removeImages(d: PrivateDaemon, ...refs: string[]): Promise<void> {
+  for (const r of refs) await rawRequest(d, { method: 'DELETE', path: `/images/${encodeURIComponent(r)}?force=1` });
+}
