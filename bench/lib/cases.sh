@@ -167,20 +167,20 @@ coldstart() {
   stop_pierd
   log "c6.$tag [pier]: cold start loop"
   # shellcheck disable=SC2046
-  out=$(BENCH_TMP=$BENCH_TMP "${API[@]}" coldstart --socket "$PIER_SOCK" --runs "$RUNS" -- $(pierd_cmd)) && record "c6.$tag" pier "${out:1:${#out}-2}"
+  out=$(BENCH_TMP=$BENCH_TMP "${API[@]}" coldstart --socket "$PIER_SOCK" --runs "$RUNS" -- $(pierd_cmd)) && record "c6.cold$tag" pier "${out:1:${#out}-2}"
   start_pierd
   if [ -n "$HAVE_DOCKERD" ]; then
     stop_dockerd
     log "c6.$tag [dockerd]: cold start loop"
     # shellcheck disable=SC2046
-    out=$(BENCH_TMP=$BENCH_TMP "${API[@]}" coldstart --socket "$DOCKER_SOCK" --runs "$RUNS" -- $(dockerd_cmd)) && record "c6.$tag" dockerd "${out:1:${#out}-2}"
+    out=$(BENCH_TMP=$BENCH_TMP "${API[@]}" coldstart --socket "$DOCKER_SOCK" --runs "$RUNS" -- $(dockerd_cmd)) && record "c6.cold$tag" dockerd "${out:1:${#out}-2}"
     start_dockerd
     [ -n "$HAVE_DOCKERD" ] || die "dockerd did not come back after the cold-start case"
   fi
   if [ -n "$HAVE_PODMAN" ]; then
     log "c6.$tag [podman]: cold start loop (podman system service)"
     out=$(BENCH_TMP=$BENCH_TMP "${API[@]}" coldstart --socket "$PODMAN_DIR/api.sock" --runs "$RUNS" -- "${PODMAN[@]}" system service --time 0 "unix://$PODMAN_DIR/api.sock") &&
-      record "c6.$tag" podman "${out:1:${#out}-2}"
+      record "c6.cold$tag" podman "${out:1:${#out}-2}"
   fi
   return 0
 }

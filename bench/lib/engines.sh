@@ -87,10 +87,13 @@ containerd_pid() { [ -n "$DOCKERD_PID" ] && pgrep -P "$DOCKERD_PID" -x container
 setup_podman() {
   command -v podman >/dev/null || { log "anchor skipped: podman is not installed (apt-get install podman)"; return 0; }
   mkdir -p "$PODMAN_DIR"/{root,run,tmp,net}
-  # The sandbox may refuse to raise rlimits, so ask for what the shell already has.
+  # The sandbox may refuse to raise rlimits: ask for no more than podman gives conmon and crun
+  # (nofile: the shell's hard limit; nproc: podman runs its children with 32768).
+  local nproc=$(ulimit -Hu)
+  [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
   cat >"$PODMAN_DIR/containers.conf" <<EOF
 [containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$(ulimit -Hu):$(ulimit -Hu)"]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$nproc:$nproc"]
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"

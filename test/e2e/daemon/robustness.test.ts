@@ -62,3 +62,19 @@ test('garbage on the socket gets a 400 and the daemon keeps serving', { skip }, 
   const v = await run(docker ?? 'docker', ['version', '--format', '{{.Server.Version}}'], d);
   assert.equal(v.code, 0);
 });
+
+test('after a crash, start-up collects host objects no record explains', { skip }, async () => {
+  const { mkdirSync, existsSync, readFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const { join } = await import('node:path');
+  const orphan = 'f'.repeat(64);
+  await d.crash();
+  const bundle = join(d.root, 'exec', 'containers', orphan);
+  mkdirSync(join(bundle, 'rootfs'), { recursive: true });
+  mkdirSync(join(d.root, 'data', 'containers', orphan), { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', 'pier-orphan', join(bundle, 'rootfs')]);
+  await d.restart();
+  assert.equal(existsSync(bundle), false);
+  assert.equal(existsSync(join(d.root, 'data', 'containers', orphan)), false);
+  assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(orphan), false);
+});
