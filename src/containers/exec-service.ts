@@ -85,11 +85,15 @@ export class ExecService {
   async start(id: string, o: { detach: boolean; tty?: boolean }): Promise<ExecStreams> {
     const e = this.get(id);
     if (e.Running || e.ExitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
+    const t0 = performance.now();
+    const marks: Record<string, number> = {};
+    const mark = (k: string): void => { marks[k] = +(performance.now() - t0).toFixed(1); };
     const { c } = this.#containers.runningTask(e.ContainerID);
     const image = this.#containers.options.images.get(c.Image);
     const input = await this.#containers.specInput(c, image);
     const tty = e.config.Tty && !o.detach;
     const proc = buildExecProcess({ config: { ...e.config, Tty: tty }, container: input });
+    mark('spec');
     const dir = join(this.#containers.bundleDir(c.Id), `exec-${id.slice(0, 12)}`);
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'process.json');
@@ -107,10 +111,13 @@ export class ExecService {
       throw err;
     }
     this.#dirs.set(id, dir);
+    mark('spawned');
     this.#handles.set(id, h);
     e.Pid = h.pid;
     this.#containers.publish(c, `exec_start: ${e.config.Cmd.join(' ')}`, { execID: id });
     const exited = h.exited.then(async (code) => {
+      mark('exited');
+      if (this.#containers.log.enabled('debug')) this.#containers.log.debug('exec finished', { exec: id, ms: marks });
       e.Running = false;
       e.ExitCode = o.detach ? 0 : code;
       return code;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
 import { e2eSkip } from '../../harness/clients.js';
-import { boundCli, runWithEnv, envWithout, assertSameResult, assertSameTable, docker, stoppable } from './cli-helpers.js';
+import { boundCli, runWithEnv, envWithout, assertSameResult, assertSameTable, parseTable, docker, stoppable, removeContainers, removeImages } from './cli-helpers.js';
 
 const skip = e2eSkip('pier vs docker CLI e2e', { needsDocker: true });
 
@@ -28,20 +28,18 @@ async function both(...args: string[]): Promise<[string, string]> {
 }
 
 test('pier finds the daemon through DOCKER_HOST or PIER_HOST alone, and -H wins over both', { skip }, async () => {
-  const id = (await pier.ok('create', '--name', 'pv-host', 'busybox')).trim().slice(0, 12);
-  try {
-    const bogus = `unix://${join(d.root, 'bogus.sock')}`;
-    const viaDocker = await runWithEnv(pierBin, ['ps', '-aq'], envWithout({ DOCKER_HOST: d.host }));
-    assert.deepEqual(viaDocker, { code: 0, stdout: `${id}\n`, stderr: '' });
-    const viaPier = await runWithEnv(pierBin, ['ps', '-aq'], envWithout({ PIER_HOST: d.host }));
-    assert.deepEqual(viaPier, { code: 0, stdout: `${id}\n`, stderr: '' });
-    const viaFlag = await runWithEnv(pierBin, ['-H', d.host, 'ps', '-aq'], envWithout({ DOCKER_HOST: bogus, PIER_HOST: bogus }));
-    assert.deepEqual(viaFlag, { code: 0, stdout: `${id}\n`, stderr: '' });
-    const longFlag = await runWithEnv(pierBin, ['--host', d.host, 'ps', '-aq'], envWithout({ DOCKER_HOST: bogus }));
-    assert.equal(longFlag.stdout, `${id}\n`, longFlag.stderr);
-  } finally {
-    await pier.run(['rm', '-f', 'pv-host']);
-  }
+  const bogus = `unix://${join(d.root, 'bogus.sock')}`;
+  const [viaDocker, viaPier, viaFlag, longFlag] = await Promise.all([
+    runWithEnv(pierBin, ['version', '-f', '{{.Server.Os}}'], envWithout({ DOCKER_HOST: d.host })),
+    runWithEnv(pierBin, ['version', '-f', '{{.Server.Os}}'], envWithout({ PIER_HOST: d.host })),
+    runWithEnv(pierBin, ['-H', d.host, 'version', '-f', '{{.Server.Os}}'], envWithout({ DOCKER_HOST: bogus, PIER_HOST: bogus })),
+    runWithEnv(pierBin, ['--host', d.host, 'version', '-f', '{{.Server.Os}}'], envWithout({ DOCKER_HOST: bogus })),
+  ]);
+  const reached = { code: 0, stdout: 'linux\n', stderr: '' };
+  assert.deepEqual(viaDocker, reached, 'DOCKER_HOST alone');
+  assert.deepEqual(viaPier, reached, 'PIER_HOST alone');
+  assert.deepEqual(viaFlag, reached, '-H over DOCKER_HOST and PIER_HOST');
+  assert.deepEqual(longFlag, reached, '--host over DOCKER_HOST');
 });
 
 test('with no daemon at the address pier says so like docker and exits 1', { skip }, async () => {
@@ -70,7 +68,7 @@ test('errors a user sees match docker: unknown container, unknown image, missing
 });
 
 test('pier ps prints docker ps tables: header, rows and widths; -a -q, filters, --format, --no-trunc', { skip }, async (t) => {
-  t.after(() => pier.run(['rm', '-f', 'pv-up', 'pv-exited', 'pv-created']));
+  t.after(() => removeContainers(d, 'pv-up', 'pv-exited', 'pv-created'));
   await pier.ok('run', '-d', '--name', 'pv-up', '-l', 'a=b', 'busybox', 'sh', '-c', stoppable);
   assert.equal((await pier.run(['run', '--name', 'pv-exited', 'busybox', 'sh', '-c', 'exit 3'])).code, 3);
   await pier.ok('create', '--name', 'pv-created', '-l', 'a=c', 'busybox', 'echo', 'a rather long command line to widen the column');
@@ -85,46 +83,47 @@ test('pier ps prints docker ps tables: header, rows and widths; -a -q, filters, 
   const firstWords = (s: string): string[] => s.split('\n').map((l) => l.split(' ').slice(0, 2).join(' '));
   assert.deepEqual(firstWords(f), firstWords(kf));
   assert.match(f, /^pv-created Created\npv-exited Exited \(3\) .+ ago\npv-up Up .+\n$/);
-  const [nt, knt] = await both('ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}} {{.Labels}}');
-  assert.equal(nt, knt);
-  const [ex] = await both('ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}}');
-  assert.equal(ex, 'pv-exited\n');
-  const [lb] = await both('ps', '-a', '--filter', 'label=a=b', '--format', '{{.Names}}');
-  assert.equal(lb, 'pv-up\n');
+  const ex = parseTable(outs[3]?.[0] ?? '');
+  assert.deepEqual(ex.rows.map((r) => r.at(-1)), ['pv-exited'], '--filter status=exited');
+  const lb = parseTable(outs[4]?.[0] ?? '');
+  assert.deepEqual(lb.rows.map((r) => r.at(-1)), ['pv-up'], '--filter label=a=b');
+  const nt = parseTable(outs[2]?.[0] ?? '');
+  assert.match(nt.rows[0]?.[0] ?? '', /^[0-9a-f]{64}$/, '--no-trunc shows whole ids');
 });
 
 test('pier images and images -q print what docker images prints', { skip }, async (t) => {
-  t.after(() => pier.run(['rmi', 'pv-img:one', 'pv-img:two']));
+  t.after(() => removeImages(d, 'pv-img:one', 'pv-img:two'));
   await pier.ok('tag', 'busybox', 'pv-img:one');
   await pier.ok('tag', 'busybox', 'pv-img:two');
-  const [p, k] = await both('images');
+  const [[p, k], [q, kq], [fm, kfm]] = await Promise.all([both('images'), both('images', '-q'), both('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')]);
   assertSameTable(p, k, ['CREATED'], 'images');
-  const [q, kq] = await both('images', '-q');
   assert.equal(q, kq);
   assert.match(q, /^[0-9a-f]{12}\n/);
-  const [fm, kfm] = await both('images', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}');
   assert.equal(fm, kfm);
 });
 
 test('pier inspect prints docker inspect JSON; -f, --type and unknown names', { skip }, async (t) => {
-  t.after(() => pier.run(['rm', '-f', 'pv-insp']));
+  t.after(() => removeContainers(d, 'pv-insp'));
   await pier.ok('run', '-d', '--name', 'pv-insp', 'busybox', 'sleep', '300');
-  for (const args of [['inspect', 'pv-insp'], ['inspect', 'busybox'], ['image', 'inspect', 'busybox'], ['container', 'inspect', 'pv-insp']]) {
-    const [p, k] = await both(...args);
-    assert.ok(Array.isArray(JSON.parse(p)), `${args.join(' ')} prints a JSON array`);
-    assert.equal(p, k, args.join(' '));
-  }
-  const [f, kf] = await both('inspect', '-f', '{{.Name}} {{.State.Running}} {{json .Config.Cmd}}', 'pv-insp');
+  const json = [['inspect', 'pv-insp'], ['inspect', 'busybox'], ['image', 'inspect', 'busybox']];
+  const jsonOuts = await Promise.all(json.map((args) => both(...args)));
+  jsonOuts.forEach(([p, k], i) => {
+    const what = (json[i] ?? []).join(' ');
+    assert.ok(Array.isArray(JSON.parse(p)), `${what} prints a JSON array`);
+    assert.equal(p, k, what);
+  });
+  const [[f, kf], [ty, kty]] = await Promise.all([
+    both('inspect', '-f', '{{.Name}} {{.State.Running}} {{json .Config.Cmd}}', 'pv-insp'),
+    both('inspect', '--type', 'image', '-f', '{{.Os}} {{.Architecture}}', 'busybox'),
+  ]);
   assert.equal(f, '/pv-insp true ["sleep","300"]\n');
   assert.equal(f, kf);
-  const [ty, kty] = await both('inspect', '--type', 'image', '-f', '{{.Os}} {{.Architecture}}', 'busybox');
-  assert.equal(ty, kty);
   assert.equal(ty, 'linux amd64\n');
-  for (const args of [['inspect', 'x'], ['inspect', '--type', 'container', 'busybox'], ['image', 'inspect', 'pv-nosuch']]) {
-    const [p, k] = await Promise.all([pier.run(args), dk.run(args)]);
-    assertSameResult(p, k, args.join(' '));
-  }
-  assert.deepEqual(await pier.run(['inspect', 'x']), { code: 1, stdout: '[]\n', stderr: 'Error: No such object: x\n' });
+  assert.equal(ty, kty);
+  const bad = [['inspect', 'x'], ['inspect', '--type', 'container', 'busybox'], ['image', 'inspect', 'pv-nosuch']];
+  const badOuts = await Promise.all(bad.map((args) => Promise.all([pier.run(args), dk.run(args)])));
+  badOuts.forEach(([p, k], i) => assertSameResult(p, k, (bad[i] ?? []).join(' ')));
+  assert.deepEqual(badOuts[0]?.[0], { code: 1, stdout: '[]\n', stderr: 'Error: No such object: x\n' });
 });
 
 test('pier version has Client and Server sections; the Server one is docker\'s', { skip }, async () => {
@@ -139,43 +138,42 @@ test('pier version has Client and Server sections; the Server one is docker\'s',
 });
 
 test('pier info counts containers and images like docker info; system df matches', { skip }, async (t) => {
-  t.after(() => pier.run(['rm', '-f', 'pv-info-up', 'pv-info-ex']));
-  await pier.ok('run', '-d', '--name', 'pv-info-up', 'busybox', 'sleep', '300');
-  await pier.ok('run', '--name', 'pv-info-ex', 'busybox', 'true');
-  const [p, k] = await both('info');
+  t.after(() => removeContainers(d, 'pv-info-up', 'pv-info-ex'));
+  await Promise.all([pier.ok('run', '-d', '--name', 'pv-info-up', 'busybox', 'sleep', '300'), pier.ok('run', '--name', 'pv-info-ex', 'busybox', 'true')]);
+  const [[p, k], [df, kdf], counts] = await Promise.all([both('info'), both('system', 'df'), pier.ok('info', '-f', '{{.Containers}} {{.ContainersRunning}} {{.Images}}')]);
   assert.match(p, /^ Containers: 2\n {2}Running: 1\n {2}Paused: 0\n {2}Stopped: 1\n Images: 1\n/m);
   const server = (s: string): string => s.slice(s.indexOf('\nServer:'));
   assert.equal(server(p), server(k));
-  assert.equal(await pier.ok('info', '-f', '{{.Containers}} {{.ContainersRunning}} {{.Images}}'), '2 1 1\n');
-  const [df, kdf] = await both('system', 'df');
+  assert.equal(counts, '2 1 1\n');
   assert.equal(df, kdf);
   assert.match(df, /^Containers +2 +1 /m);
 });
 
 test('pier image inspect, history, tag and rmi print docker\'s lines', { skip }, async (t) => {
-  t.after(() => pier.run(['rmi', 'pv-tag:1']));
-  const [h, kh] = await Promise.all([pier.run(['history', 'busybox']), dk.run(['history', 'busybox'])]);
-  assertSameResult(h, kh, 'history busybox');
-  const [ih, kih] = await Promise.all([pier.run(['image', 'history', '-q', 'busybox']), dk.run(['image', 'history', '-q', 'busybox'])]);
-  assertSameResult(ih, kih, 'image history -q busybox');
+  t.after(() => removeImages(d, 'pv-tag:1'));
   assert.equal(await pier.ok('tag', 'busybox', 'pv-tag:1'), '');
-  const [a, b] = await both('image', 'inspect', '-f', '{{.Id}}', 'pv-tag:1');
+  const [[a, b], busybox] = await Promise.all([both('image', 'inspect', '-f', '{{.Id}}', 'pv-tag:1'), pier.ok('image', 'inspect', '-f', '{{.Id}}', 'busybox')]);
   assert.equal(a, b);
-  assert.equal(a, await pier.ok('image', 'inspect', '-f', '{{.Id}}', 'busybox'));
+  assert.equal(a, busybox, 'the tag names the same image');
   assert.equal(await pier.ok('rmi', 'pv-tag:1'), 'Untagged: pv-tag:1\n');
   assert.equal((await pier.run(['image', 'inspect', 'pv-tag:1'])).code, 1);
+  const hist = [['history', 'busybox'], ['image', 'history', '-q', 'busybox']];
+  const histOuts = await Promise.all(hist.map((args) => Promise.all([pier.run(args), dk.run(args)])));
+  histOuts.forEach(([p, k], i) => assertSameResult(p, k, (hist[i] ?? []).join(' ')));
 });
 
 test('pier import of a pier export, with -c CMD, runs; rmi prints Untagged and Deleted', { skip }, async (t) => {
   const tarFile = join(d.root, 'pv-export.tar');
-  t.after(() => Promise.all([pier.run(['rm', '-f', 'pv-exp']), pier.run(['rmi', '-f', 'pv-imported:v1'])]));
+  t.after(async () => { await removeContainers(d, 'pv-exp'); await removeImages(d, 'pv-imported:v1'); });
   await pier.ok('create', '--name', 'pv-exp', 'busybox');
   await pier.ok('export', '-o', tarFile, 'pv-exp');
   const id = (await pier.ok('import', '-c', 'CMD ["echo","hi"]', tarFile, 'pv-imported:v1')).trim();
   assert.match(id, /^sha256:[0-9a-f]{64}$/);
-  assert.equal(await pier.fmt('{{json .Config.Cmd}}', 'pv-imported:v1'), '["echo","hi"]');
-  assert.equal(await pier.ok('run', '--rm', 'pv-imported:v1'), 'hi\n');
-  assert.match(await pier.ok('images', '--format', '{{.Repository}}:{{.Tag}}'), /^pv-imported:v1$/m);
+  const [cmd, ran, listed] = await Promise.all([pier.fmt('{{json .Config.Cmd}}', 'pv-imported:v1'), pier.ok('run', '--rm', 'pv-imported:v1'),
+    pier.ok('images', '--format', '{{.Repository}}:{{.Tag}}')]);
+  assert.equal(cmd, '["echo","hi"]');
+  assert.equal(ran, 'hi\n');
+  assert.match(listed, /^pv-imported:v1$/m);
   assert.equal(await pier.ok('rmi', 'pv-imported:v1'), `Untagged: pv-imported:v1\nDeleted: ${id}\n`);
 });
 
@@ -184,10 +182,12 @@ test('pier events --since/--until --format lists a run\'s actions like docker ev
   await pier.ok('run', '--name', 'pv-ev', 'busybox', 'true');
   await pier.ok('rm', 'pv-ev');
   const until = String(Math.floor(Date.now() / 1000) + 1);
-  const [p, k] = await both('events', '--since', String(since), '--until', until, '--filter', 'container=pv-ev', '--format', '{{.Action}}');
+  const [[p, k], [j, kj]] = await Promise.all([
+    both('events', '--since', String(since), '--until', until, '--filter', 'container=pv-ev', '--format', '{{.Action}}'),
+    both('events', '--since', String(since), '--until', until, '--filter', 'container=pv-ev', '--filter', 'event=die', '--format', '{{.Type}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}'),
+  ]);
   assert.equal(p, 'create\nattach\nstart\ndie\ndestroy\n');
   assert.equal(p, k);
-  const [j, kj] = await both('events', '--since', String(since), '--until', until, '--filter', 'container=pv-ev', '--filter', 'event=die', '--format', '{{.Type}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}');
   assert.equal(j, 'container pv-ev 0\n');
   assert.equal(j, kj);
 });
