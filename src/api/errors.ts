@@ -7,7 +7,14 @@ import {
  * The one place where an error becomes an HTTP status (moby httpstatus.FromError):
  * the first classified error on the cause chain decides; anything else is 500.
  */
+/** The client went away mid-request: an aborted signal or a stream closed under us. */
+function isClientGone(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return !!e && (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.code === 'EPIPE' || e.code === 'ECONNRESET');
+}
+
 export function errorStatus(err: unknown): { status: number; message: string; canceled: boolean } {
+  if (isClientGone(err)) return { status: 499, message: messageOf(err), canceled: true };
   const c = classify(err);
   const message = c ? c.message : messageOf(err);
   if (c instanceof InvalidParameterError) return { status: 400, message, canceled: false };

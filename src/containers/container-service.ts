@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile, readdir, readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hostname as osHostname } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { ConflictError, InvalidParameterError, NotFoundError, NotModifiedError, SystemError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
@@ -207,7 +208,9 @@ export class ContainerService {
     const dir = this.containerDir(id);
     const snapshotKey = `container-${id}`;
     const now = new Date().toISOString();
-    const cfg: ContainerConfig = { ...mergeImageConfig(config, imgCfg), Hostname: config.Hostname || id.slice(0, 12) };
+    // --network host shares the host's UTS view of the network: docker names the container after the host.
+    const defaultHostname = hostConfig.NetworkMode === 'host' ? osHostname() : id.slice(0, 12);
+    const cfg: ContainerConfig = { ...mergeImageConfig(config, imgCfg), Hostname: config.Hostname || defaultHostname };
     const rec: ContainerRecord = {
       Id: id, Name: name, Created: now, Path: args[0] ?? '', Args: args.slice(1), Config: cfg, HostConfig: hostConfig,
       NetworkingConfig: req.networkingConfig, Image: image.id, State: initialState(), RestartCount: 0, ExecIDs: null,
