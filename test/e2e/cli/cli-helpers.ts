@@ -95,17 +95,21 @@ export function assertPadded(t: Table, what: string): void {
 
 /**
  * Asserts pier's table matches docker's: same headers, same rows in the same
- * order, same cells and widths, except the `masked` (time-dependent) columns,
- * whose cells and widths are only checked for pier's own tabwriter layout.
+ * order (or in any order with `unordered`), same cells and widths, except the
+ * `masked` (time-dependent) columns, whose cells and widths are only checked
+ * for pier's own tabwriter layout.
  */
-export function assertSameTable(pierText: string, dockerText: string, masked: readonly string[], what: string): void {
+export function assertSameTable(pierText: string, dockerText: string, masked: readonly string[], what: string, opts: { unordered?: boolean } = {}): void {
   const p = parseTable(pierText);
   const dk = parseTable(dockerText);
   assert.deepEqual(p.columns.map((c) => c.name), dk.columns.map((c) => c.name), `${what}: headers`);
   assertPadded(p, `${what} (pier)`);
   const keep = (t: Table): Array<{ name: string; width: number | undefined }> => t.columns.map((c) => ({ name: c.name, width: masked.includes(c.name) ? -1 : c.width }));
   assert.deepEqual(keep(p), keep(dk), `${what}: column widths`);
-  const cells = (t: Table): string[][] => t.rows.map((r) => r.map((cell, i) => (masked.includes(t.columns[i]?.name ?? '') ? '*' : cell)));
+  const cells = (t: Table): string[][] => {
+    const rows = t.rows.map((r) => r.map((cell, i) => (masked.includes(t.columns[i]?.name ?? '') ? '*' : cell)));
+    return opts.unordered ? rows.sort((a, b) => a.join('\t').localeCompare(b.join('\t'))) : rows;
+  };
   assert.deepEqual(cells(p), cells(dk), `${what}: rows`);
 }
 
