@@ -39,6 +39,14 @@ export function goTimeString(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${sign}${p(Math.trunc(off / 60))}${p(off % 60)} ${zone}`;
 }
 
+/** Go's t.Format(time.RFC3339) in local time: "2026-11-25T16:20:01Z" or "…T16:20:01+02:00". */
+export function rfc3339(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const p = (n: number, w = 2): string => String(Math.abs(n)).padStart(w, '0');
+  const zone = off === 0 ? 'Z' : `${off < 0 ? '-' : '+'}${p(Math.trunc(off / 60))}:${p(off % 60)}`;
+  return `${p(d.getFullYear(), 4)}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}${zone}`;
+}
+
 /** JSON with keys sorted and <, >, & escaped, as Go's json.Marshal writes a map. */
 export function sortedJson(v: unknown): string {
   return goEscape(JSON.stringify(v, (_k, val: unknown) => {

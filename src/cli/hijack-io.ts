@@ -3,6 +3,7 @@
 // stdin (half-closing on EOF), puts a TTY in raw mode, and watches for the
 // detach keys (ctrl-p ctrl-q by default) the way docker's hijackedIOStreamer does.
 
+import { spawnSync } from 'node:child_process';
 import { FrameDemuxer, type Hijacked, MULTIPLEXED } from '../client/index.js';
 
 export const DEFAULT_DETACH_KEYS = [16, 17];
@@ -50,6 +51,18 @@ export class EscapeFilter {
     }
     return { pass: Buffer.from(pass), detached: false };
   }
+}
+
+/**
+ * Puts the stdin terminal in raw mode the way docker's term.MakeRaw does.
+ * Node's setRawMode leaves output post-processing (OPOST/ONLCR) on, so the
+ * container's "\r\n" would reach the screen as "\r\r\n"; stty clears it.
+ * setRawMode(false) puts back the whole termios saved before raw mode
+ * (OPOST included), and Node resets stdio on exit and fatal signals too.
+ */
+function makeRaw(stdin: NodeJS.ReadStream): void {
+  stdin.setRawMode(true);
+  spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
 }
 
 export interface PumpOptions {
@@ -144,7 +157,7 @@ export function pumpStreams(o: PumpOptions): Pump {
       let keys = DEFAULT_DETACH_KEYS;
       if (o.detachKeys) { try { keys = parseDetachKeys(o.detachKeys); } catch { /* docker falls back to the default keys */ } }
       filter = new EscapeFilter(keys);
-      if (stdin.isTTY) { stdin.setRawMode(true); rawSet = true; }
+      if (stdin.isTTY) { makeRaw(stdin); rawSet = true; }
     }
     stdin.on('data', onData);
     stdin.on('end', onEnd);

@@ -1,7 +1,8 @@
-// How `pier images` shows images: one row per repository:tag (docker's imageFormat).
+// How `pier images` shows images: one row per repository:tag (docker's imageFormat),
+// and how `pier history` shows an image's history entries (docker's historyContext).
 
-import type { ImageSummary } from '../client/index.js';
-import { type Row, goTimeString } from './formatting.js';
+import type { ImageHistoryItem, ImageSummary } from '../client/index.js';
+import { type Row, ellipsis, goTimeString, rfc3339 } from './formatting.js';
 import { humanDuration, humanSize } from './units.js';
 
 export const IMAGES_HEADERS: Record<string, string> = {
@@ -65,4 +66,30 @@ export function imageRows(img: ImageSummary, opts: { digests: boolean; trunc: bo
   }
   if (rows.length === 0) rows.push(base('<none>', '<none>', '<none>'));
   return rows;
+}
+
+export const HISTORY_HEADERS: Record<string, string> = {
+  ID: 'IMAGE', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT', CreatedBy: 'CREATED BY', Size: 'SIZE', Comment: 'COMMENT',
+};
+export const HISTORY_DEFAULT_TABLE = 'table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+export const HISTORY_NON_HUMAN_TABLE = 'table {{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
+
+/** docker's TruncateID: drops the "algo:" prefix and keeps 12 characters ("<missing>" stays). */
+export function truncateId(id: string): string {
+  const colon = id.indexOf(':');
+  return (colon >= 0 ? id.slice(colon + 1) : id).slice(0, 12);
+}
+
+/** One `pier history` row: with `human`, "3 weeks ago" and "2.14MB"; without, RFC 3339 and bytes. */
+export function historyRow(h: ImageHistoryItem, opts: { trunc: boolean; human: boolean; now: number }): Row {
+  const createdAt = rfc3339(new Date(h.Created * 1000));
+  const createdBy = h.CreatedBy.replaceAll('\t', ' ');
+  return {
+    ID: opts.trunc ? truncateId(h.Id) : h.Id,
+    CreatedAt: createdAt,
+    CreatedSince: opts.human ? `${humanDuration(opts.now - h.Created * 1000)} ago` : createdAt,
+    CreatedBy: opts.trunc ? ellipsis(createdBy, 45) : createdBy,
+    Size: opts.human ? humanSize(h.Size, 3) : String(h.Size),
+    Comment: h.Comment,
+  };
 }

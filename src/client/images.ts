@@ -2,7 +2,7 @@
 
 import type { Readable } from 'node:stream';
 import type { Response, Transport } from './transport.js';
-import type { ImageDeleteItem, ImageInspect, ImageSummary } from './types.js';
+import type { ImageDeleteItem, ImageHistoryItem, ImageInspect, ImageSummary } from './types.js';
 
 /** base64url of `{}`: what docker sends when it has no credentials. */
 export const EMPTY_AUTH = 'e30=';
@@ -17,6 +17,11 @@ export class ImagesClient {
 
   inspect(name: string): Promise<ImageInspect> {
     return this.#t.json('GET', `/images/${name}/json`);
+  }
+
+  /** GET /images/{name}/history; `platform` is "os/arch[/variant]", sent as the OCI platform JSON. */
+  history(name: string, opts: { platform?: string } = {}): Promise<ImageHistoryItem[]> {
+    return this.#t.json('GET', `/images/${name}/history`, { query: { platform: opts.platform ? platformJson(opts.platform) : undefined } });
   }
 
   /** POST /images/create?fromImage=…: the progress stream (JSON lines). */
@@ -42,4 +47,10 @@ export class ImagesClient {
   remove(name: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<ImageDeleteItem[]> {
     return this.#t.json('DELETE', `/images/${name}`, { query: { force: opts.force ? '1' : undefined, noprune: opts.noprune ? '1' : undefined } });
   }
+}
+
+/** "linux/arm64/v8" → `{"architecture":"arm64","os":"linux","variant":"v8"}` (the query form docker's client sends). */
+export function platformJson(spec: string): string {
+  const [os = '', architecture, variant] = spec.toLowerCase().split('/');
+  return JSON.stringify({ ...(architecture ? { architecture } : {}), os, ...(variant ? { variant } : {}) });
 }

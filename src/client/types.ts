@@ -69,6 +69,9 @@ export interface ImageSummary {
 
 export interface ImageInspect { Id: string; RepoTags: string[]; RepoDigests: string[]; Created: string; Size: number; [k: string]: unknown }
 
+/** One entry of GET /images/{name}/history, newest first; Id is "<missing>" for layers not kept as images. */
+export interface ImageHistoryItem { Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }
+
 export interface ImageDeleteItem { Untagged?: string; Deleted?: string }
 
 /** One line of a pull/push/import/load progress stream. */

@@ -1,4 +1,4 @@
-// `pier images`, `rmi`, `tag`, `import`.
+// `pier images`, `history`, `rmi`, `tag`, `import`.
 
 import * as fs from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -6,7 +6,9 @@ import { messageOf } from '../../errdefs/index.js';
 import { encodeFilters } from '../../pkg/filters/index.js';
 import { type Handler, StatusError, writeOut } from '../context.js';
 import { filterMap, renderRows } from '../formatting.js';
-import { IMAGES_DEFAULT_TABLE, IMAGES_DIGEST_TABLE, IMAGES_HEADERS, imageRows } from '../image-format.js';
+import {
+  HISTORY_DEFAULT_TABLE, HISTORY_HEADERS, HISTORY_NON_HUMAN_TABLE, IMAGES_DEFAULT_TABLE, IMAGES_DIGEST_TABLE, IMAGES_HEADERS, historyRow, imageRows,
+} from '../image-format.js';
 import { parseImageRef } from '../image-ref.js';
 import { displayProgress, stdoutTarget } from '../progress.js';
 
@@ -27,6 +29,20 @@ export const imagesCommand: Handler = async (ctx) => {
   if (f.bool('quiet')) format = '{{.ID}}';
   else if (format === '' || format === 'table') format = def;
   writeOut(renderRows(format, rows, { defaultTable: def, headers: IMAGES_HEADERS, json: (r) => r }));
+};
+
+export const historyCommand: Handler = async (ctx) => {
+  const f = ctx.flags;
+  const platform = f.string('platform');
+  const list = await ctx.client().images.history(ctx.args[0] ?? '', platform ? { platform } : {});
+  const human = f.bool('human', true);
+  const def = human ? HISTORY_DEFAULT_TABLE : HISTORY_NON_HUMAN_TABLE;
+  let format = f.string('format') ?? '';
+  // as docker's NewHistoryFormat: -q only replaces the table format, not a given template
+  if (format === '' || format === 'table') format = f.bool('quiet') ? '{{.ID}}' : def;
+  const now = Date.now();
+  const rows = list.map((h) => historyRow(h, { trunc: !f.bool('no-trunc'), human, now }));
+  writeOut(renderRows(format, rows, { defaultTable: def, headers: HISTORY_HEADERS, json: (r) => r }));
 };
 
 export const rmiCommand: Handler = async (ctx) => {

@@ -1,10 +1,10 @@
 // Small container commands: top, port, update, diff, export; login/logout stubs.
 
-import * as fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { tabwrite } from '../../pkg/gotemplate/index.js';
 import { type Handler, StatusError, writeErr, writeOut } from '../context.js';
 import { parseRestartPolicy } from '../opts.js';
+import { AtomicFile } from '../output-file.js';
 import { parseNanoCpus, parseRamBytes } from '../units.js';
 import { messageOf } from '../../errdefs/index.js';
 
@@ -91,10 +91,22 @@ export const diffCommand: Handler = async (ctx) => {
 
 export const exportCommand: Handler = async (ctx) => {
   const out = ctx.flags.string('output') ?? '';
-  if (out === '' && process.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
-  const res = await ctx.client().containers.export(ctx.args[0] ?? '');
-  if (out !== '') await pipeline(res.body, fs.createWriteStream(out));
-  else await pipeline(res.body, process.stdout, { end: false });
+  if (out === '') {
+    if (process.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
+    const res = await ctx.client().containers.export(ctx.args[0] ?? '');
+    await pipeline(res.body, process.stdout, { end: false });
+    return;
+  }
+  // as docker 28: the output file is checked and opened before the daemon is asked
+  let file: AtomicFile;
+  try { file = AtomicFile.create(out); } catch (err) { throw new StatusError(1, `failed to export container: ${messageOf(err)}`); }
+  try {
+    const res = await ctx.client().containers.export(ctx.args[0] ?? '');
+    try { await pipeline(res.body, file.stream); } catch (err) { throw file.writeError(err); }
+    file.commit();
+  } finally {
+    file.discard();
+  }
 };
 
 export const loginCommand: Handler = async () => {
