@@ -4,13 +4,24 @@
  * pier's figures as a ratio to the anchors measured in the same run.
  *
  *   node report.mjs RESULTS.jsonl MACHINE.json OUT.json [--markdown]
+ *   node report.mjs --from bench/results/<timestamp>.json [--markdown]   (re-render only)
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [resultsPath, machinePath, outPath] = process.argv.slice(2);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const markdown = process.argv.includes('--markdown');
-const results = readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const machine = JSON.parse(readFileSync(machinePath, 'utf8'));
+let results;
+let machine;
+let outPath;
+if (process.argv.includes('--from')) {
+  // Re-render a saved bench/results/<timestamp>.json (for bench/README.md); writes nothing.
+  ({ results, machine } = JSON.parse(readFileSync(args[0], 'utf8')));
+} else {
+  const [resultsPath, machinePath] = args;
+  outPath = args[2];
+  results = readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  machine = JSON.parse(readFileSync(machinePath, 'utf8'));
+}
 
 /** Row order and labels; `rate` rows are shown as containers per second (higher is better). */
 const ROWS = [
@@ -73,5 +84,5 @@ if (markdown) {
   const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   text = [line(head), ...rows.map(line)].join('\n');
 }
-writeFileSync(outPath, `${JSON.stringify({ machine, table, results }, null, 1)}\n`);
+if (outPath) writeFileSync(outPath, `${JSON.stringify({ machine, table, results }, null, 1)}\n`);
 process.stdout.write(`${text}\n`);

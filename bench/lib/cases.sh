@@ -73,7 +73,7 @@ case_exec() {
       out=$(BENCH_TMP=$BENCH_TMP "${API[@]}" exec --socket "$sock" --runs "$RUNS" --container pb-exec) &&
         record c3.api "$e" "${out:1:${#out}-2}"
     fi
-    "${CLI[@]}" rm -f pb-exec >/dev/null 2>&1
+    if [ "$e" = podman ]; then "${CLI[@]}" rm -f -t 0 pb-exec >/dev/null 2>&1; else "${CLI[@]}" rm -f pb-exec >/dev/null 2>&1; fi
   done
   if [ -n "$HAVE_FLOOR" ]; then
     floor_run_detached pb-floor-exec "$FLOOR_DIR/b/sleep"
@@ -114,8 +114,8 @@ case_memory_idle() {
 batch() {
   local e=$1 n=$2 par=$3
   if [ "$e" = floor ]; then
-    # shellcheck disable=SC2016
-    seq "$n" | xargs -P "$par" -I{} "${FLOOR_CRUN[@]}" run -d --bundle "$FLOOR_DIR/b/s{}" "pb-floor-s{}" </dev/null >/dev/null 2>&1
+    # (xargs gives each child /dev/null as stdin; stdin of xargs itself is the list.)
+    seq "$n" | xargs -P "$par" -I{} "${FLOOR_CRUN[@]}" run -d --bundle "$FLOOR_DIR/b/s{}" "pb-floor-s{}" >/dev/null 2>&1
     return
   fi
   engine_cli "$e"

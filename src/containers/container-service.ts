@@ -793,6 +793,13 @@ export class ContainerService {
     }
   }
 
+  /** Waits (bounded) for in-flight state changes, e.g. the host cleanup that follows a --rm exit. */
+  async drain(timeoutMs = 5000): Promise<void> {
+    const pending = [...this.#busy.values()];
+    if (pending.length === 0) return;
+    await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+  }
+
   /** On shutdown: stop watching; containers keep running under conmon. */
   close(): void {
     for (const u of this.#unwatch.values()) u();

@@ -201,6 +201,7 @@ export class Daemon {
   async stop(): Promise<void> {
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
     this.#servers = [];
+    await this.#containers?.drain();
     this.#containers?.close();
     for (const rt of this.#runtimes.values()) rt.close();
     if (this.#cgroups) removeCgroup(this.#cgroups, '/pier'); // only when empty: other daemons may share it
