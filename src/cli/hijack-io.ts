@@ -115,6 +115,11 @@ export function pumpStreams(o: PumpOptions): Pump {
     socket.destroy();
   };
 
+  // Raw mode (and OPOST off) before the first output byte is written, or the terminal
+  // would still translate the container's \r\n into \r\r\n (an exec's output can
+  // arrive with the hijack response itself).
+  if (o.stdin && o.tty && stdin.isTTY) { makeRaw(stdin); rawSet = true; }
+
   // output
   const toOut = writer(process.stdout, socket);
   const toErr = o.tty ? toOut : writer(process.stderr, socket);
@@ -157,7 +162,6 @@ export function pumpStreams(o: PumpOptions): Pump {
       let keys = DEFAULT_DETACH_KEYS;
       if (o.detachKeys) { try { keys = parseDetachKeys(o.detachKeys); } catch { /* docker falls back to the default keys */ } }
       filter = new EscapeFilter(keys);
-      if (stdin.isTTY) { makeRaw(stdin); rawSet = true; }
     }
     stdin.on('data', onData);
     stdin.on('end', onEnd);
