@@ -3,6 +3,7 @@
  * end-to-end test, and tears it down leaving nothing on the host.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { before, after } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,4 +144,23 @@ export async function poll<T>(fn: () => Promise<T | undefined> | T | undefined, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Registers the suite hooks every e2e file needs: a private pierd before the
+ * tests (handed over through `set`), and after them its log tail when a test
+ * failed, then its removal.
+ */
+export function usePrivateDaemon(skip: string | false, set: (d: PrivateDaemon) => void, opts: { extraArgs?: string[] } = {}): void {
+  let daemon: PrivateDaemon | undefined;
+  before(async () => {
+    if (skip) return;
+    daemon = await startDaemon(opts);
+    set(daemon);
+  });
+  after(async (t) => {
+    if (!daemon) return;
+    if (process.exitCode) t.diagnostic(daemon.logText().slice(-4000));
+    await daemon.stop();
+  });
 }

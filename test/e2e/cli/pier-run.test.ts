@@ -1,10 +1,10 @@
 // End to end: `pier run` against a private pierd: output, exit codes (checked against
 // the docker CLI on the same daemon), run options, terminals and the isolation options.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { readdirSync } from 'node:fs';
-import { startDaemon, run, pierBin, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
+import { usePrivateDaemon, run, pierBin, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
 import { e2eSkip } from '../../harness/clients.js';
 import { boundCli, assertSameResult, docker, waitState, removeContainers } from './cli-helpers.js';
 
@@ -14,12 +14,7 @@ let d: PrivateDaemon;
 const pier = boundCli(pierBin, () => d);
 const dk = boundCli(docker, () => d);
 
-before(async () => { if (!skip) d = await startDaemon(); });
-after(async (t) => {
-  if (!d) return;
-  if (process.exitCode) t.diagnostic(d.logText().slice(-4000));
-  await d.stop();
-});
+usePrivateDaemon(skip, (x) => { d = x; });
 
 /** Asserts `pier run …` ends with `code`, and the same way as `docker run …` (code, stdout, stderr). */
 async function sameAsDocker(code: number, args: string[]): Promise<RunResult> {

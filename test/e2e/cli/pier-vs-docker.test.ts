@@ -1,10 +1,10 @@
 // End to end: `pier` prints what the docker CLI prints against the same private pierd:
 // ps and images tables, inspect, version, info, system df, events and the errors a
 // user sees; and pier finds its daemon through -H, PIER_HOST and DOCKER_HOST.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
+import { usePrivateDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
 import { e2eSkip } from '../../harness/clients.js';
 import { boundCli, runWithEnv, envWithout, assertSameResult, assertSameTable, parseTable, docker, stoppable, removeContainers, removeImages } from './cli-helpers.js';
 
@@ -14,12 +14,7 @@ let d: PrivateDaemon;
 const pier = boundCli(pierBin, () => d);
 const dk = boundCli(docker, () => d);
 
-before(async () => { if (!skip) d = await startDaemon(); });
-after(async (t) => {
-  if (!d) return;
-  if (process.exitCode) t.diagnostic(d.logText().slice(-4000));
-  await d.stop();
-});
+usePrivateDaemon(skip, (x) => { d = x; });
 
 /** Runs the same arguments through pier and docker at once. */
 async function both(...args: string[]): Promise<[string, string]> {

@@ -1,7 +1,7 @@
 // End to end: the real docker CLI drives a private pierd through the container lifecycle.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDaemon, run, dockerBin, poll, isRoot, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
+import { usePrivateDaemon, run, dockerBin, poll, isRoot, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
 
 const docker = dockerBin();
 const skip = !isRoot() ? 'needs root' : !docker ? 'the docker CLI is not on PATH' : false;
@@ -16,12 +16,7 @@ const ok = async (...args: string[]): Promise<string> => {
   return r.stdout;
 };
 
-before(async () => { if (!skip) d = await startDaemon(); });
-after(async (t) => {
-  if (!d) return;
-  if (process.exitCode) t.diagnostic(d.logText().slice(-4000));
-  await d.stop();
-});
+usePrivateDaemon(skip, (x) => { d = x; });
 
 test('docker run --rm busybox echo hello prints hello', { skip }, async () => {
   assert.equal(await ok('run', '--rm', 'busybox', 'echo', 'hello'), 'hello\n');

@@ -1,20 +1,15 @@
 // End to end: pierd under concurrent clients and clients that vanish mid-stream.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { startDaemon, run, dockerBin, poll, isRoot, type PrivateDaemon } from '../../harness/pierd.js';
+import { usePrivateDaemon, run, dockerBin, poll, isRoot, type PrivateDaemon } from '../../harness/pierd.js';
 
 const docker = dockerBin();
 const skip = !isRoot() ? 'needs root' : !docker ? 'the docker CLI is not on PATH' : false;
 if (skip && process.env['CI'] === 'true' && !isRoot()) throw new Error('CI runs as root');
 
 let d: PrivateDaemon;
-before(async () => { if (!skip) d = await startDaemon(); });
-after(async (t) => {
-  if (!d) return;
-  if (process.exitCode) t.diagnostic(d.logText().slice(-4000));
-  await d.stop();
-});
+usePrivateDaemon(skip, (x) => { d = x; });
 
 test('twelve concurrent docker run --rm all print their own output and leave no container', { skip }, async () => {
   const runs = Array.from({ length: 12 }, (_, i) => run(docker ?? 'docker', ['run', '--rm', 'busybox', 'echo', `n${i}`], d));
