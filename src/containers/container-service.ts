@@ -2,7 +2,6 @@ import { mkdir, rm, writeFile, readdir, readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
 import { ConflictError, InvalidParameterError, NotFoundError, NotModifiedError, SystemError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
@@ -11,7 +10,7 @@ import type { ContainerConfig, HostConfig, NetworkingConfig } from '../pkg/engin
 import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { ImageService, ImageRecord } from '../images/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
-import type { ConmonRuntime, TaskInfo } from '../runtime/index.js';
+import type { AttachHandle, ConmonRuntime, TaskInfo } from '../runtime/index.js';
 import { unmount, removeCgroup, mountSnapshot, type CgroupSetup } from '../kernel/index.js';
 import { newId, generateName, validateContainerName } from '../pkg/ids/index.js';
 import { buildSpec, resolveArgs, type SpecInput, type ImageRuntimeConfig } from './oci-spec.js';
@@ -57,7 +56,7 @@ export interface AttachRequest {
   stdout: boolean;
   stderr: boolean;
   /** Called once the attach is connected to the container's conmon. */
-  onReady: (helper: ChildProcess) => void;
+  onReady: (helper: AttachHandle) => void;
   onError: (err: unknown) => void;
 }
 

@@ -103,7 +103,7 @@ export class ExecService {
     try {
       h = tty
         ? await this.#containers.runtimeOf(c).execTerminal(c.Id, { dir, processFile: file, execId: id, stdin: e.config.AttachStdin })
-        : this.#containers.runtimeOf(c).exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
+        : await this.#containers.runtimeOf(c).exec(c.Id, { processFile: file, terminal: false, detach: o.detach });
     } catch (err) {
       e.Running = false;
       e.ExitCode = /not found|no such file/.test(String(err)) ? 127 : 126;

@@ -10,6 +10,7 @@
  */
 export { ContainerService } from './container-service.js';
 export type { ContainerServiceOptions, CreateRequest, WaitCondition, WaitResult, AttachRequest } from './container-service.js';
+export type { AttachHandle } from '../runtime/index.js';
 export { ExecService } from './exec-service.js';
 export type { ExecConfig, ExecRecord, ExecStreams } from './exec-service.js';
 export type { ContainerRecord } from './container-record.js';

@@ -13,7 +13,7 @@ import { OverlaySnapshotter } from '../snapshots/index.js';
 import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
-import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, type CgroupSetup } from '../kernel/index.js';
+import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, type Backend } from '../api/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
@@ -41,6 +41,7 @@ export class Daemon {
   #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
   #cgroups: CgroupSetup | undefined;
+  #forkServer: ForkServer | undefined;
   readonly #started = new Date();
 
   constructor(cfg: DaemonConfig) {
@@ -54,6 +55,18 @@ export class Daemon {
     mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
     mkdirSync(cfg.execRoot, { recursive: true, mode: 0o700 });
     this.#writePidfile();
+    // Helpers (mount, crun, conmon …) are forked by native/pier-spawn, not by this process.
+    const spawnHelper = join(repoRoot, 'native', 'build', 'pier-spawn');
+    if (!existsSync(spawnHelper)) throw new SystemError(`${spawnHelper} is missing: run npm run build`);
+    let forkServer: ForkServer | undefined = new ForkServer({ binary: spawnHelper, socketPath: join(cfg.execRoot, 'pier-spawn.sock') });
+    try {
+      await forkServer.start();
+      this.#forkServer = forkServer;
+      useForkServer(forkServer);
+    } catch (err) {
+      this.log.warn('fork server unavailable: helpers are spawned by pierd itself', { err: messageOf(err) });
+      forkServer = undefined;
+    }
     const cgroups = await prepareCgroups();
     this.#cgroups = cgroups;
     for (const n of cgroups.notes) this.log.info(n);
@@ -73,7 +86,7 @@ export class Daemon {
     for (const [name, r] of Object.entries(cfg.runtimes)) {
       runtimes.set(name, new ConmonRuntime({
         name, path: r.path, stateRoot: join(cfg.execRoot, 'runtime', name), conmonPath: conmon,
-        exitDir: join(cfg.execRoot, 'exits'), attachHelper, log: this.log.child({ component: 'runtime', runtime: name }),
+        exitDir: join(cfg.execRoot, 'exits'), attachHelper, ...(forkServer ? { forkServer } : {}), log: this.log.child({ component: 'runtime', runtime: name }),
       }));
     }
     this.#runtimes = runtimes;
@@ -206,6 +219,8 @@ export class Daemon {
     for (const rt of this.#runtimes.values()) rt.close();
     if (this.#cgroups) removeCgroup(this.#cgroups, '/pier'); // only when empty: other daemons may share it
     this.#store?.close();
+    useForkServer(undefined);
+    this.#forkServer?.close();
     for (const s of this.#sockets) rmSync(s, { force: true });
     try {
       if (readFileSync(this.#cfg.pidfile, 'utf8').trim() === String(process.pid)) rmSync(this.#cfg.pidfile, { force: true });

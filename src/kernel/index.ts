@@ -13,3 +13,6 @@ export type { ProcessIdentity } from './proc.js';
 export { top, parsePsOutput } from './ps.js';
 export { readCgroupStats, detectCgroupLayout } from './cgroup-stats.js';
 export type { CgroupLayout } from './cgroup-stats.js';
+export { useForkServer, resolveProgram } from './exec.js';
+export { ForkServer, ForkServerUnavailable } from './fork-server.js';
+export type { StreamChild, StreamFd } from './fork-server.js';

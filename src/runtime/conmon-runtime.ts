@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { openSync, closeSync, readFileSync, mkdirSync, writeFileSync, existsSync, rmSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { channel } from 'node:diagnostics_channel';
-import { exec, ExecError, processIdentity, isProcessAlive, type ProcessIdentity } from '../kernel/index.js';
+import { exec, ExecError, processIdentity, isProcessAlive, type ProcessIdentity, type ForkServer, type StreamChild } from '../kernel/index.js';
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../errdefs/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { ExitWatcher } from './exit-watcher.js';
@@ -20,7 +21,54 @@ export interface RuntimeOptions {
   exitDir: string;
   /** Path of the pier-attach helper binary. */
   attachHelper: string;
+  /** pierd's fork server: conmon and pier-attach start through it when it runs. */
+  forkServer?: ForkServer;
   log: Logger;
+}
+
+/**
+ * A live attach: pier-attach's framed output (raw with a TTY) on `stdout`,
+ * the container's stdin on `stdin`. 'close' once the helper is gone and its
+ * output is drained; `exitCode` is null until then.
+ */
+export interface AttachHandle {
+  readonly stdout: Readable;
+  readonly stdin: Writable | null;
+  readonly exitCode: number | null;
+  kill(signal?: NodeJS.Signals): void;
+  on(event: 'close', cb: () => void): this;
+  once(event: 'close', cb: () => void): this;
+}
+
+/** An AttachHandle over a pier-attach started by the fork server (its stdio is one unix socket). */
+class ForkedAttach extends EventEmitter implements AttachHandle {
+  readonly stdout: Readable;
+  readonly stdin: Writable | null;
+  exitCode: number | null = null;
+  readonly #child: StreamChild;
+
+  constructor(child: StreamChild, socket: Readable & Writable, withStdin: boolean) {
+    super();
+    this.#child = child;
+    // A fresh stream, so consumers may use 'data' or pipe() alike (the socket comes back paused).
+    this.stdout = socket.pipe(new PassThrough());
+    this.stdin = withStdin ? socket : null;
+    let sockClosed = false;
+    let code: number | undefined;
+    const done = (): void => {
+      if (!sockClosed || code === undefined || this.exitCode !== null) return;
+      this.exitCode = code;
+      this.emit('close');
+    };
+    socket.once('close', () => { sockClosed = true; done(); });
+    socket.on('error', () => { /* the close that follows ends the attach */ });
+    child.exited.then((c) => { code = c; done(); }, () => { code = 255; done(); });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (this.exitCode !== null) return;
+    try { process.kill(this.#child.pid, signal); } catch { /* already gone */ }
+  }
 }
 
 export interface CreateTaskOptions {
@@ -110,23 +158,10 @@ export class ConmonRuntime {
     if (o.terminal) args.push('-t');
     if (o.stdin) args.push('-i');
     if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
-    const errFd = openSync(join(o.bundle, 'conmon.log'), 'a');
-    let child: ChildProcess;
-    try {
-      child = spawn(this.#o.conmonPath, args, {
-        stdio: ['ignore', errFd, errFd, 'pipe', 'pipe'],
-        env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
-        detached: true,
-      });
-    } finally {
-      closeSync(errFd);
-    }
-    const sync = child.stdio[3] as Readable;
-    const start = child.stdio[4] as Writable;
+    const { sync, start, onSpawnError } = await this.#startConmon(args, o.bundle);
     // conmon waits on the start pipe before anything else (a hook for cgroup placement).
     start.end('0');
     start.on('error', () => { /* conmon closed it: nothing to tell */ });
-    child.unref();
     const msg = await new Promise<{ data: number; message?: string }>((resolve, reject) => {
       let buf = '';
       sync.setEncoding('utf8');
@@ -142,9 +177,10 @@ export class ConmonRuntime {
           // incomplete line: wait for more
         }
       });
+      sync.resume();
       sync.on('end', () => reject(new SystemError(`conmon exited without reporting the container pid: ${this.#conmonLog(o.bundle)}`)));
       sync.on('error', (e) => reject(new SystemError('conmon sync pipe failed', { cause: e })));
-      child.on('error', (e) => reject(new SystemError(`Cannot run conmon: ${e.message}`, { cause: e })));
+      onSpawnError((e) => reject(new SystemError(`Cannot run conmon: ${e.message}`, { cause: e })));
     });
     if (msg.data < 0) {
       await this.#rt(['delete', '--force', id], { allowFailure: true });
@@ -156,6 +192,40 @@ export class ConmonRuntime {
     const info: TaskInfo = { pid, pidStart: processIdentity(pid)?.startTime ?? '', conmon: conmonPid > 0 ? processIdentity(conmonPid) : undefined };
     if (traceCreate.hasSubscribers) traceCreate.publish({ id, ms: performance.now() - t0 });
     return info;
+  }
+
+  /**
+   * Starts conmon for a container (new session, output to <bundle>/conmon.log)
+   * with its sync pipe on fd 3 and start pipe on fd 4: one unix socket from the
+   * fork server, or two pipes from Node's spawn without it.
+   */
+  async #startConmon(args: string[], bundle: string): Promise<{ sync: Readable; start: Writable; onSpawnError: (cb: (e: Error) => void) => void }> {
+    const fs = this.#o.forkServer;
+    if (fs?.running) {
+      const log = { append: join(bundle, 'conmon.log') };
+      const child = await fs.spawn(this.#o.conmonPath, args, {
+        stdio: ['null', log, log, 'main', 'main'],
+        env: { _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+        detached: true,
+      });
+      const sock = child.socket;
+      if (!sock) throw new SystemError('conmon has no sync stream');
+      // Both pipes are this socket: half-closing our side ends the start pipe only.
+      return { sync: sock, start: sock, onSpawnError: () => { /* reported by spawn() */ } };
+    }
+    const errFd = openSync(join(bundle, 'conmon.log'), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.#o.conmonPath, args, {
+        stdio: ['ignore', errFd, errFd, 'pipe', 'pipe'],
+        env: { ...process.env, _OCI_SYNCPIPE: '3', _OCI_STARTPIPE: '4' },
+        detached: true,
+      });
+    } finally {
+      closeSync(errFd);
+    }
+    child.unref();
+    return { sync: child.stdio[3] as Readable, start: child.stdio[4] as Writable, onSpawnError: (cb) => { child.on('error', cb); } };
   }
 
   #conmonLog(bundle: string): string {
@@ -242,11 +312,49 @@ export class ConmonRuntime {
    * through `script`-free means: the runtime's `--tty` needs a console socket,
    * so they run under conmon in exec mode via `execTty` instead.
    */
-  exec(id: string, o: ExecOptions): ExecHandle {
+  async exec(id: string, o: ExecOptions): Promise<ExecHandle> {
     const logFile = `${o.processFile}.log`;
     const args = ['--root', this.#o.stateRoot, '--log', logFile, '--log-format', 'json', 'exec', '--process', o.processFile];
     if (o.detach) args.push('--detach');
     args.push(id);
+    const finish = (code: number, errText: string): number => {
+      const logged = runtimeMessage(readFileSafe(logFile) ?? '');
+      rmSync(logFile, { force: true });
+      if (code !== 0 && (logged || (o.detach && errText))) {
+        // The runtime failed to start the process (crun exits 255 and logs why).
+        throw new InvalidParameterError(`OCI runtime exec failed: exec failed: unable to start container process: ${normaliseStartError(logged || runtimeMessage(errText))}: unknown`);
+      }
+      return code;
+    };
+    const fs = this.#o.forkServer;
+    if (fs?.running && o.detach) {
+      const r = await fs.run(this.#o.path, args);
+      const exited = Promise.resolve().then(() => finish(r.code, r.stderr));
+      return { pid: 0, stdin: null, stdout: null, stderr: null, exited, kill: () => { /* already detached */ } };
+    }
+    if (fs?.running) {
+      // Real pipes for the process (it may open /dev/stdout), relayed to us by pier-spawn.
+      const child = await fs.spawn(this.#o.path, args, { stdio: ['pipe-main', 'pipe-main', 'pipe-extra'], wait: true });
+      const sock = child.socket;
+      const errSock = child.extra[0];
+      if (!sock || !errSock) throw new SystemError('runtime exec started without its streams');
+      const stdout = sock.pipe(new PassThrough());
+      const stderr = errSock.pipe(new PassThrough());
+      sock.on('error', () => { /* the close that follows ends the stream */ });
+      errSock.on('error', () => { /* idem */ });
+      const closed = (x: Readable): Promise<void> => new Promise((r) => { if (x.destroyed) r(); else x.once('close', () => r()); });
+      let done = false;
+      const exited = (async () => {
+        const code = await child.exited;
+        await Promise.all([closed(sock), closed(errSock)]);
+        done = true;
+        return finish(code, '');
+      })();
+      return {
+        pid: child.pid, stdin: sock, stdout, stderr, exited,
+        kill: (sig) => { if (!done) { try { process.kill(child.pid, sig); } catch { /* gone */ } } },
+      };
+    }
     const child = spawn(this.#o.path, args, {
       stdio: o.detach ? ['ignore', 'ignore', 'pipe'] : ['pipe', 'pipe', 'pipe'],
     });
@@ -255,14 +363,11 @@ export class ConmonRuntime {
     const exited = new Promise<number>((resolve, reject) => {
       child.on('error', (e) => reject(new SystemError(`Cannot run ${this.#o.name} exec: ${e.message}`, { cause: e })));
       child.on('close', (code, sig) => {
-        const logged = runtimeMessage(readFileSafe(logFile) ?? '');
-        rmSync(logFile, { force: true });
-        if (code !== 0 && (logged || (o.detach && errText))) {
-          // The runtime failed to start the process (crun exits 255 and logs why).
-          reject(new InvalidParameterError(`OCI runtime exec failed: exec failed: unable to start container process: ${normaliseStartError(logged || runtimeMessage(errText))}: unknown`));
-          return;
+        try {
+          resolve(finish(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15), errText));
+        } catch (err) {
+          reject(err);
         }
-        resolve(code ?? 128 + (sig === 'SIGKILL' ? 9 : 15));
       });
     });
     return {
@@ -339,7 +444,7 @@ export class ConmonRuntime {
    * The helper's stdout carries Docker-framed output (raw when terminal).
    * Resolves once the connection is live.
    */
-  async attach(bundle: string, o: { terminal: boolean; stdout: boolean; stderr: boolean; stdin: boolean }): Promise<ChildProcess> {
+  async attach(bundle: string, o: { terminal: boolean; stdout: boolean; stderr: boolean; stdin: boolean }): Promise<AttachHandle> {
     const sock = join(bundle, 'attach');
     if (!existsSync(sock)) throw new ConflictError('container is not running: no attach socket');
     const args: string[] = [];
@@ -348,6 +453,24 @@ export class ConmonRuntime {
     if (o.stderr) args.push('--stderr');
     if (o.stdin) args.push('--stdin');
     args.push(sock);
+    const fs = this.#o.forkServer;
+    if (fs?.running) {
+      const child = await fs.spawn(this.#o.attachHelper, args, { stdio: [o.stdin ? 'main' : 'null', 'main', 'extra', 'extra'], wait: true });
+      const [errSock, ready] = child.extra;
+      const main = child.socket;
+      if (!main || !errSock || !ready) throw new SystemError('pier-attach started without its streams');
+      await new Promise<void>((resolve, reject) => {
+        let errText = '';
+        errSock.on('data', (b: Buffer) => { errText += b.toString(); });
+        errSock.resume();
+        errSock.on('error', () => { /* helper gone */ });
+        ready.once('data', () => { ready.destroy(); resolve(); });
+        ready.resume();
+        ready.on('error', () => { /* helper gone */ });
+        child.exited.then((code) => reject(new SystemError(`Cannot attach: ${errText.trim() || `pier-attach exited ${code}`}`)), reject);
+      });
+      return new ForkedAttach(child, main, o.stdin);
+    }
     const child = spawn(this.#o.attachHelper, args, { stdio: [o.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       const ready = child.stdio[3] as Readable;
@@ -357,7 +480,7 @@ export class ConmonRuntime {
       child.once('error', (e) => reject(new SystemError(`Cannot run pier-attach: ${e.message}`, { cause: e })));
       child.once('exit', (code) => reject(new SystemError(`Cannot attach: ${errText.trim() || `pier-attach exited ${code}`}`)));
     });
-    return child;
+    return child as ChildProcess & AttachHandle;
   }
 
   /** Asks conmon to resize the terminal (control FIFO). */

@@ -14,5 +14,5 @@
  * await rt.start(id); const code = await rt.waitExit(id);
  */
 export { ConmonRuntime } from './conmon-runtime.js';
-export type { RuntimeOptions, CreateTaskOptions, TaskInfo, ExecOptions, ExecHandle } from './conmon-runtime.js';
+export type { RuntimeOptions, CreateTaskOptions, TaskInfo, ExecOptions, ExecHandle, AttachHandle } from './conmon-runtime.js';
 export { ExitWatcher } from './exit-watcher.js';

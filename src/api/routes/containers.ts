@@ -1,7 +1,6 @@
 import type { Duplex, Writable } from 'node:stream';
-import type { ChildProcess } from 'node:child_process';
 import { InvalidParameterError, NotFoundError, messageOf } from '../../errdefs/index.js';
-import type { ContainerRecord, ContainerService, WaitCondition } from '../../containers/index.js';
+import type { AttachHandle, ContainerRecord, ContainerService, WaitCondition } from '../../containers/index.js';
 import { statusText } from '../../containers/index.js';
 import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
 import { COMMON_HEADERS, qbool, qint, readJson, type Ctx } from '../http.js';
@@ -95,7 +94,7 @@ function listContainers(b: Backend, q: URLSearchParams): Record<string, unknown>
 }
 
 /** Pipes an attach helper's framed output to the client; client bytes to its stdin. */
-function bridgeAttach(helper: ChildProcess, out: Writable & { destroyed: boolean }, input: NodeJS.ReadableStream | undefined, early: Buffer[], inputEnded: boolean, detachKeys: number[]): void {
+function bridgeAttach(helper: AttachHandle, out: Writable & { destroyed: boolean }, input: NodeJS.ReadableStream | undefined, early: Buffer[], inputEnded: boolean, detachKeys: number[]): void {
   helper.stdout?.pipe(out, { end: false });
   helper.on('close', () => {
     if (!out.destroyed) out.end();
