@@ -45,6 +45,11 @@
  *     Sets this connection aside for a later run's h<tok> spec; reply "h <tok>\n".
  *   wait <pid>
  *     Reply "x <status>\n" once a child run with 'w' has exited.
+ *   mount <source> <target> <fstype> <flags> <data>
+ *     mount(2) itself, no mount(8) process: reply "x 0\n" or "x -<errno>\n".
+ *     Empty fstype/data mean NULL; flags is the decimal MS_* mask.
+ *   umount <target> <flags>
+ *     umount2(2); the same reply.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +60,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -577,6 +583,15 @@ static void handle_request(struct client *c) {
 				return;
 			}
 		}
+		drop(c);
+	} else if (!strcmp(tok[0], "mount") && ntok >= 6) {
+		unsigned long flags = strtoul(tok[4], NULL, 10);
+		int r = mount(tok[1], tok[2], tok[3][0] ? tok[3] : NULL, flags, tok[5][0] ? tok[5] : NULL);
+		replyf(c->fd, "x %ld\n", r < 0 ? -errno : 0);
+		drop(c);
+	} else if (!strcmp(tok[0], "umount") && ntok >= 3) {
+		int r = umount2(tok[1], atoi(tok[2]));
+		replyf(c->fd, "x %ld\n", r < 0 ? -errno : 0);
 		drop(c);
 	} else if (!strcmp(tok[0], "wait") && ntok >= 2) {
 		pid_t pid = atoi(tok[1]);

@@ -670,8 +670,7 @@ export class ContainerService {
    * the host" leaves: mounted rootfs of stopped containers, runtime state,
    * bundle and container dirs and writable layers of removed containers.
    */
-  async #collectGarbage(): Promise<void> {
-    const live = new Map(this.#t.all().map((c) => [c.Id, c]));
+  async #collectGarbage(live: ReadonlyMap<string, ContainerRecord>): Promise<void> {
     const bundles = join(this.#o.execRoot, 'containers');
     const mounted = await mountedUnder(bundles);
     for (const dir of mounted) {
@@ -747,13 +746,19 @@ export class ContainerService {
    * restart what docker restarts at daemon start.
    */
   async reconcile(): Promise<void> {
-    await this.#collectGarbage();
-    for (const c of this.#t.all()) {
+    // One read of every record (a daemon with thousands recorded starts in one pass);
+    // records changed by the first loop are read again in the second.
+    const records = this.#t.all();
+    await this.#collectGarbage(new Map(records.map((c) => [c.Id, c])));
+    const changed = new Set<string>();
+    for (const c of records) {
       if (c.State.Status === 'removing') {
+        changed.add(c.Id);
         await this.#removeNow(c).catch(() => undefined);
         continue;
       }
       if (!RUNNING_STATES.has(c.State.Status)) continue;
+      changed.add(c.Id);
       const task = c.pier.task;
       const rt = this.runtimeOf(c);
       const code = rt.exits.read(c.Id);
@@ -779,7 +784,9 @@ export class ContainerService {
       this.#save(c);
       this.#event(c, 'die', { exitCode: '255' });
     }
-    for (const c of this.#t.all()) {
+    for (const c0 of records) {
+      const c = changed.has(c0.Id) ? this.#t.get(c0.Id) : c0;
+      if (!c) continue;
       const p = c.HostConfig.RestartPolicy.Name;
       if (c.State.Running || c.State.Status === 'restarting') continue;
       if (c.HostConfig.AutoRemove && c.State.Status === 'exited') {

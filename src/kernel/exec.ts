@@ -32,6 +32,11 @@ export function useForkServer(server: ForkServer | undefined): void {
   forkServer = server;
 }
 
+/** The fork server exec() uses now, if any. */
+export function currentForkServer(): ForkServer | undefined {
+  return forkServer?.running ? forkServer : undefined;
+}
+
 const resolved = new Map<string, string | undefined>();
 
 /** The absolute path PATH gives for a bare program name (cached), undefined when none. */

@@ -112,3 +112,28 @@ test('the server removes its socket when its owner closes it', async () => {
   for (let i = 0; i < 100 && existsSync(join(dir, 'o.sock')); i++) await new Promise((r) => setTimeout(r, 10));
   assert.ok(!existsSync(join(dir, 'o.sock')));
 });
+
+test('mount and umount are done by the server itself, with errno text on failure', async () => {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { isMounted, mountBind, unmount } = await import('./mount.js');
+  const src = join(dir, 'src');
+  const dst = join(dir, 'dst');
+  mkdirSync(src);
+  mkdirSync(dst);
+  writeFileSync(join(src, 'f'), 'x');
+  await fs.mount('tmpfs', dst, 'tmpfs', 0, 'size=1m');
+  assert.ok(await isMounted(dst));
+  await fs.umount(dst);
+  assert.ok(!(await isMounted(dst)));
+  await assert.rejects(fs.mount('none', join(dir, 'missing'), 'tmpfs', 0, ''), /no such file or directory/);
+  useForkServer(fs);
+  try {
+    await mountBind(src, dst, { readonly: true });
+    assert.equal(readFileSync(join(dst, 'f'), 'utf8'), 'x');
+    assert.throws(() => writeFileSync(join(dst, 'g'), 'y'), /EROFS/);
+    await unmount(dst);
+    assert.ok(!(await isMounted(dst)));
+  } finally {
+    useForkServer(undefined);
+  }
+});

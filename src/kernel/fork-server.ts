@@ -194,6 +194,26 @@ export class ForkServer {
     }
   }
 
+  /** mount(2) done by pier-spawn (no mount(8) process). Throws SystemError with the errno's text. */
+  async mount(source: string, target: string, fstype: string, flags: number, data: string): Promise<void> {
+    await this.#simple(['mount', source, target, fstype, String(flags), data], `mount ${target}`);
+  }
+
+  /** umount2(2) done by pier-spawn; flags 2 is MNT_DETACH. Rejects with `code` set to the errno. */
+  async umount(target: string, flags = 0): Promise<void> {
+    await this.#simple(['umount', target, String(flags)], `umount ${target}`);
+  }
+
+  async #simple(tokens: string[], what: string): Promise<void> {
+    const s = await this.#connect();
+    const line = await readLine(s, () => { s.write(frame(tokens)); });
+    s.destroy();
+    const m = /^x (-?\d+)$/.exec(line);
+    if (!m) throw new ForkServerUnavailable(`pier-spawn gave no answer for ${what}`);
+    const rc = Number(m[1]);
+    if (rc < 0) throw Object.assign(new SystemError(`${what}: ${errnoText(-rc)}`), { errno: -rc });
+  }
+
   async #wait(pid: number): Promise<number> {
     const s = await this.#connect();
     const line = await readLine(s, () => { s.write(frame(['wait', String(pid)])); });
@@ -238,7 +258,10 @@ function readLine(s: Socket, send: () => void): Promise<string> {
   });
 }
 
-const ERRNO: Record<number, string> = { 2: 'no such file or directory', 13: 'permission denied', 8: 'exec format error', 20: 'not a directory' };
+const ERRNO: Record<number, string> = {
+  1: 'operation not permitted', 2: 'no such file or directory', 8: 'exec format error', 13: 'permission denied',
+  16: 'device or resource busy', 20: 'not a directory', 22: 'invalid argument', 36: 'file name too long',
+};
 export function errnoText(n: number): string {
   return ERRNO[n] ?? `errno ${n}`;
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { openSync, closeSync, readFileSync, mkdirSync, writeFileSync, existsSync, rmSync, constants as fsConstants } from 'node:fs';
+import { openSync, closeSync, readFileSync, mkdirSync, writeFileSync, writeSync, unlinkSync, existsSync, rmSync, constants as fsConstants } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { channel } from 'node:diagnostics_channel';
@@ -235,6 +235,10 @@ export class ConmonRuntime {
   /** `<runtime> start`: the created process begins running the user's command. */
   async start(id: string): Promise<void> {
     const t0 = performance.now();
+    if (this.#startThroughFifo(id)) {
+      if (traceStart.hasSubscribers) traceStart.publish({ id, ms: performance.now() - t0 });
+      return;
+    }
     try {
       await this.#rt(['start', id]);
     } catch (err) {
@@ -242,6 +246,34 @@ export class ConmonRuntime {
       throw new InvalidParameterError(`failed to start container: ${normaliseStartError(text)}`, { cause: err });
     }
     if (traceStart.hasSubscribers) traceStart.publish({ id, ms: performance.now() - t0 });
+  }
+
+  /**
+   * crun's `start` reads its state, then opens `<state>/<id>/exec.fifo`,
+   * unlinks it and writes one byte, which lets the waiting init exec the
+   * user's process; then it runs poststart hooks. pier's specs carry no hooks,
+   * so pierd does the fifo write itself and saves a crun process (~20 ms of
+   * dynamic loading on this VM) per start. False when this runtime is not
+   * crun, or the fifo has no reader (the init is gone): `crun start` then
+   * runs and reports the error in its own words.
+   */
+  #startThroughFifo(id: string): boolean {
+    if (!/(^|\/)crun$/.test(this.#o.path)) return false;
+    const fifo = join(this.#o.stateRoot, id, 'exec.fifo');
+    let fd: number;
+    try {
+      fd = openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK);
+    } catch {
+      return false;
+    }
+    try {
+      if (readFileSafe(join(this.#o.stateRoot, id, 'config.json'))?.includes('"hooks"')) return false;
+      unlinkSync(fifo);
+      writeSync(fd, Buffer.from([0]));
+      return true;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** Sends a signal to the container's init (or every process with `all`). */

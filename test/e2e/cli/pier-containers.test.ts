@@ -148,7 +148,11 @@ test('pier exec: -e, -u, -w, -d, -i, -t, and exit codes like docker exec', { ski
   assert.equal(await pier.ok('exec', 'pc-exec', 'cat', '/made'), 'detached\n');
   // with -i the local terminal goes raw (no output post-processing): docker prints "/dev/pts/N\r\n"
   assert.match(dit.stdout, /^\/dev\/pts\/\d+\r\n$/);
-  assert.equal(JSON.stringify(pit.stdout.replace(/\d+/, 'N')), JSON.stringify(dit.stdout.replace(/\d+/, 'N')), 'pier exec -it output');
+  // script(1) has no stdin here: at its EOF it types the terminal's EOF character into the
+  // session, and when that lands before the exec ends the container's tty echoes it ("^@").
+  // A race in the harness, seen with the docker CLI too; not part of what is compared.
+  const norm = (o: string): string => JSON.stringify(o.replace(/\d+/, 'N').replace(/\^@$/, ''));
+  assert.equal(norm(pit.stdout), norm(dit.stdout), 'pier exec -it output');
 });
 
 test('pier top, stats --no-stream, port and update -m match the docker CLI', { skip }, async (t) => {
