@@ -3,7 +3,11 @@
  * Node's net module cannot open) to this process's stdin/stdout, so pierd can
  * treat an attach as an ordinary child process with stream pipes.
  *
- *   pier-attach [--tty] [--stdout] [--stderr] [--stdin] <socket path>
+ *   pier-attach [--tty] [--stdout] [--stderr] [--stdin] [--wait-ms N] <socket path>
+ *
+ * --wait-ms: the socket may not exist yet (conmon creates it while the runtime
+ * is still creating the container): retry the connect every millisecond for up
+ * to N ms, so pierd can attach in parallel with create instead of after it.
  *
  * conmon packets are 1 byte of stream id (2 stdout, 3 stderr) + payload. Without
  * --tty every payload is written to stdout inside Docker's 8-byte multiplexed
@@ -41,12 +45,14 @@ static int write_all(int fd, const void *buf, size_t len) {
 
 int main(int argc, char **argv) {
 	int tty = 0, want_out = 0, want_err = 0, want_in = 0;
+	long wait_ms = 0;
 	const char *path = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--tty")) tty = 1;
 		else if (!strcmp(argv[i], "--stdout")) want_out = 1;
 		else if (!strcmp(argv[i], "--stderr")) want_err = 1;
 		else if (!strcmp(argv[i], "--stdin")) want_in = 1;
+		else if (!strcmp(argv[i], "--wait-ms") && i + 1 < argc) wait_ms = atol(argv[++i]);
 		else path = argv[i];
 	}
 	if (!path) {
@@ -77,7 +83,12 @@ int main(int argc, char **argv) {
 		return 1;
 	}
 	strcpy(addr.sun_path, base);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	for (long waited = 0;; waited++) {
+		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0) break;
+		if (waited < wait_ms && (errno == ENOENT || errno == ECONNREFUSED)) {
+			usleep(1000);
+			continue;
+		}
 		fprintf(stderr, "pier-attach: connect %s: %s\n", path, strerror(errno));
 		return 1;
 	}

@@ -15,6 +15,7 @@ await build({
   format: 'esm',
   target: 'node24',
   logLevel: 'warning',
+  minifyWhitespace: true,
   // CommonJS dependencies (tar-stream …) call require(): give the bundle one.
   banner: { js: 'import { createRequire as __pierRequire } from "node:module"; const require = __pierRequire(import.meta.url);' },
 });

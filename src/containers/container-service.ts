@@ -288,13 +288,43 @@ export class ContainerService {
       mark('bundle');
       const rt = this.runtimeOf(c);
       rt.exits.clear(id);
-      const task = await rt.create(id, {
-        bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, leaveStdinOpen: !c.Config.StdinOnce, name: c.Name.slice(1),
-      });
-      mark('created');
-      // Attach whoever is waiting before the process runs, so no output is lost.
-      await this.#connectPendingAttaches(c);
-      mark('attached');
+      // Attaches waiting for this start connect while the runtime creates the container
+      // (conmon's attach socket appears first), so they cost no time after create.
+      let early: Map<AttachRequest, Promise<AttachHandle>> | undefined;
+      try {
+        const task = await rt.create(id, {
+          bundle, logPath: c.LogPath, terminal: c.Config.Tty, stdin: c.Config.OpenStdin, leaveStdinOpen: !c.Config.StdinOnce, name: c.Name.slice(1),
+          onSpawned: () => { early = this.#connectEarly(c); },
+        });
+        mark('created');
+        // Attach whoever is waiting before the process runs, so no output is lost.
+        await this.#connectPendingAttaches(c, early);
+        mark('attached');
+        return await this.#runTask(c, rt, task, mark, marks);
+      } finally {
+        // Early helpers nobody took (create failed, or the client left meanwhile) go away.
+        for (const h of early?.values() ?? []) void h.then((x) => x.kill('SIGTERM'), () => undefined);
+      }
+    } catch (err) {
+      this.#failPendingAttaches(id, err);
+      if (mounted) await unmount(rootfs).catch(() => undefined);
+      removeCgroup(this.#o.cgroups, this.cgroupsPath(id));
+      const msg = messageOf(err);
+      const fresh = this.tryGet(id);
+      if (fresh) {
+        fresh.State = { ...fresh.State, Status: fresh.pier.hasBeenStarted ? 'exited' : 'created', Running: false, Pid: 0, Error: msg,
+          ExitCode: /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied|is a directory/.test(msg) ? 126 : 128 };
+        this.#save(fresh);
+        if (fresh.HostConfig.AutoRemove) await this.#removeNow(fresh).catch(() => undefined);
+      }
+      throw err;
+    }
+  }
+
+  /** Starts a created task and records the container running. */
+  async #runTask(c: ContainerRecord, rt: ConmonRuntime, task: TaskInfo, mark: (k: string) => void, marks: Record<string, number>): Promise<void> {
+    const id = c.Id;
+    {
       const unwatch = rt.exits.onExit(id, (code) => { void this.#onExit(id, code); });
       this.#unwatch.set(id, unwatch);
       try {
@@ -318,19 +348,6 @@ export class ContainerService {
       mark('started');
       if (this.log.enabled('debug')) this.log.debug('task started', { container: id, ms: marks });
       this.#event(c, 'start');
-    } catch (err) {
-      this.#failPendingAttaches(id, err);
-      if (mounted) await unmount(rootfs).catch(() => undefined);
-      removeCgroup(this.#o.cgroups, this.cgroupsPath(id));
-      const msg = messageOf(err);
-      const fresh = this.tryGet(id);
-      if (fresh) {
-        fresh.State = { ...fresh.State, Status: fresh.pier.hasBeenStarted ? 'exited' : 'created', Running: false, Pid: 0, Error: msg,
-          ExitCode: /executable file not found|no such file or directory/.test(msg) ? 127 : /permission denied|is a directory/.test(msg) ? 126 : 128 };
-        this.#save(fresh);
-        if (fresh.HostConfig.AutoRemove) await this.#removeNow(fresh).catch(() => undefined);
-      }
-      throw err;
     }
   }
 
@@ -393,13 +410,26 @@ export class ContainerService {
     };
   }
 
-  async #connectPendingAttaches(c: ContainerRecord): Promise<void> {
+  /** Starts connecting the pending attaches while conmon's socket is still being made. */
+  #connectEarly(c: ContainerRecord): Map<AttachRequest, Promise<AttachHandle>> {
+    const out = new Map<AttachRequest, Promise<AttachHandle>>();
+    for (const req of this.#pendingAttach.get(c.Id) ?? []) {
+      const p = this.runtimeOf(c).attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin, waitMs: 10_000 });
+      p.catch(() => undefined);
+      out.set(req, p);
+    }
+    return out;
+  }
+
+  async #connectPendingAttaches(c: ContainerRecord, early?: Map<AttachRequest, Promise<AttachHandle>>): Promise<void> {
     const list = this.#pendingAttach.get(c.Id);
     if (!list) return;
     this.#pendingAttach.delete(c.Id);
     await Promise.all(list.map(async (req) => {
       try {
-        const helper = await this.runtimeOf(c).attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin });
+        const pending = early?.get(req);
+        early?.delete(req);
+        const helper = await (pending ?? this.runtimeOf(c).attach(this.bundleDir(c.Id), { terminal: c.Config.Tty, stdout: req.stdout, stderr: req.stderr, stdin: req.stdin && c.Config.OpenStdin }));
         req.onReady(helper);
       } catch (err) {
         req.onError(err);

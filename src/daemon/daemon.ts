@@ -58,7 +58,7 @@ export class Daemon {
     // Helpers (mount, crun, conmon …) are forked by native/pier-spawn, not by this process.
     const spawnHelper = join(repoRoot, 'native', 'build', 'pier-spawn');
     if (!existsSync(spawnHelper)) throw new SystemError(`${spawnHelper} is missing: run npm run build`);
-    let forkServer: ForkServer | undefined = new ForkServer({ binary: spawnHelper, socketPath: join(cfg.execRoot, 'pier-spawn.sock') });
+    let forkServer: ForkServer | undefined = new ForkServer({ binary: spawnHelper, socketPath: join(cfg.execRoot, `pier-spawn-${process.pid}.sock`) });
     try {
       await forkServer.start();
       this.#forkServer = forkServer;

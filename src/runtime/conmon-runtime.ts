@@ -81,6 +81,8 @@ export interface CreateTaskOptions {
   leaveStdinOpen?: boolean;
   name: string;
   signal?: AbortSignal;
+  /** Called once conmon runs (its attach socket appears while the runtime creates the container). */
+  onSpawned?: () => void;
 }
 
 /** What the daemon records about a created task, to find it again after a restart. */
@@ -159,6 +161,7 @@ export class ConmonRuntime {
     if (o.stdin) args.push('-i');
     if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
     const { sync, start, onSpawnError } = await this.#startConmon(args, o.bundle);
+    o.onSpawned?.();
     // conmon waits on the start pipe before anything else (a hook for cgroup placement).
     start.end('0');
     start.on('error', () => { /* conmon closed it: nothing to tell */ });
@@ -476,10 +479,11 @@ export class ConmonRuntime {
    * The helper's stdout carries Docker-framed output (raw when terminal).
    * Resolves once the connection is live.
    */
-  async attach(bundle: string, o: { terminal: boolean; stdout: boolean; stderr: boolean; stdin: boolean }): Promise<AttachHandle> {
+  async attach(bundle: string, o: { terminal: boolean; stdout: boolean; stderr: boolean; stdin: boolean; waitMs?: number }): Promise<AttachHandle> {
     const sock = join(bundle, 'attach');
-    if (!existsSync(sock)) throw new ConflictError('container is not running: no attach socket');
+    if (!o.waitMs && !existsSync(sock)) throw new ConflictError('container is not running: no attach socket');
     const args: string[] = [];
+    if (o.waitMs) args.push('--wait-ms', String(o.waitMs));
     if (o.terminal) args.push('--tty');
     if (o.stdout) args.push('--stdout');
     if (o.stderr) args.push('--stderr');
