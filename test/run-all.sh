@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 npm run -s build || exit 1
-node --test --test-reporter=spec 'dist/src/**/*.test.js' 'dist/test/*.test.js'
+node --test --test-reporter=spec --test-timeout=120000 'dist/src/**/*.test.js' 'dist/test/*.test.js'
 unit=$?
 node --test --test-reporter=spec --test-concurrency=1 --test-timeout=300000 'dist/test/e2e/**/*.test.js'
 e2e=$?

@@ -67,6 +67,9 @@ test('follow with tail 0 shows only new output', async (t) => {
   const f = follower(p, { tail: 0 });
   t.after(f.close);
   const next = f.next();
+  // The reader finds the end of what exists asynchronously; a line appended before that is
+  // "existing" for tail 0 (as for docker logs -f --tail 0). Give it a few polls first.
+  await new Promise((r) => setTimeout(r, 100));
   await appendFile(p, rec(2, 'stdout', 'new'));
   assert.equal(await next, 'stdout:new\n');
   f.done();
