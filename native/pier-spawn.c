@@ -5,7 +5,11 @@
  * millisecond and lets pierd run its short helpers (mount, umount, crun start,
  * crun delete ...) and its long-lived ones (conmon, pier-attach) without that.
  *
- *   pier-spawn <socket path>
+ *   PIER_SPAWN_SOCKET=<socket path> pier-spawn
+ *
+ * (The path comes from the environment, not argv, so the command line names no
+ * daemon root: tools that look for processes left behind under a root see pierd,
+ * whose child this is, and not a stray helper.)
  *
  * It listens on an AF_UNIX stream socket (mode 0600), prints "ready\n" on
  * stdout, and exits when its stdin (a pipe from pierd) reaches EOF, so it never
@@ -662,10 +666,13 @@ static void read_capture(struct client *c, int which) {
 }
 
 int main(int argc, char **argv) {
-	if (argc != 2) {
-		fprintf(stderr, "usage: pier-spawn <socket path>\n");
+	const char *path = argc == 2 ? argv[1] : getenv("PIER_SPAWN_SOCKET");
+	if (!path || !*path) {
+		fprintf(stderr, "usage: PIER_SPAWN_SOCKET=<socket path> pier-spawn\n");
 		return 2;
 	}
+	path = strdup(path);
+	unsetenv("PIER_SPAWN_SOCKET"); /* children inherit this environment */
 	signal(SIGPIPE, SIG_IGN);
 	orig_cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (int i = 0; i < MAX_CLIENTS; i++) { clients[i].fd = clients[i].out = clients[i].err = -1; }
@@ -677,7 +684,6 @@ int main(int argc, char **argv) {
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) { perror("pier-spawn: signalfd"); return 1; }
 
-	const char *path = argv[1];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof sa.sun_path) {
 		fprintf(stderr, "pier-spawn: socket path too long: %s\n", path);

@@ -81,7 +81,7 @@ export class ForkServer {
   start(): Promise<void> {
     if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null && !this.#starting) return Promise.resolve();
     this.#starting ??= new Promise<void>((resolve, reject) => {
-      const child = spawn(this.#binary, [this.#socketPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(this.#binary, [], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PIER_SPAWN_SOCKET: this.#socketPath } });
       this.#child = child;
       let out = '';
       const onData = (b: Buffer): void => {
