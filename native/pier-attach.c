@@ -29,19 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *buf, size_t len) {
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR) continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#include "write-all.h"
 
 int main(int argc, char **argv) {
 	int tty = 0, want_out = 0, want_err = 0, want_in = 0;

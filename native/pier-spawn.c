@@ -72,6 +72,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "write-all.h"
+
 #define MAX_REQ (1u << 20)
 #define MAX_CLIENTS 1024
 #define MAX_HELD 256
@@ -168,25 +170,6 @@ static void relay_read(struct relay *r) {
 	r->len = (size_t)n;
 	r->off = 0;
 	relay_write(r);
-}
-
-static int write_all(int fd, const void *buf, size_t len) {
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR) continue;
-			if (errno == EAGAIN) {
-				struct pollfd w = { .fd = fd, .events = POLLOUT };
-				poll(&w, 1, 1000);
-				continue;
-			}
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static void drop(struct client *c) {
