@@ -116,8 +116,11 @@ export async function sweep(root: string): Promise<void> {
 
 export interface RunResult { code: number; stdout: string; stderr: string }
 
-/** Runs a client binary (pier or docker) against the daemon. */
-export function run(bin: string, args: string[], d: PrivateDaemon, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+/**
+ * Runs a client binary (pier or docker) against the daemon. stdin gets `input`
+ * and then EOF, or with `holdStdin` stays open (and silent) until the child exits.
+ */
+export function run(bin: string, args: string[], d: PrivateDaemon, opts: { input?: string; timeoutMs?: number; holdStdin?: boolean } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
     const p = spawn(bin, args, { env: d.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -126,7 +129,13 @@ export function run(bin: string, args: string[], d: PrivateDaemon, opts: { input
     p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
     const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     p.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-    p.stdin.end(opts.input ?? '');
+    p.stdin.on('error', () => undefined);
+    if (opts.holdStdin) {
+      p.on('exit', () => p.stdin.destroy());
+      if (opts.input) p.stdin.write(opts.input);
+    } else {
+      p.stdin.end(opts.input ?? '');
+    }
   });
 }
 

@@ -31,6 +31,15 @@ export function boundCli(bin: string, getDaemon: () => PrivateDaemon): BoundCli 
   return { run: r, ok, fmt };
 }
 
+/**
+ * Runs `bin cmd` inside script(1), so it has a terminal. script's stdin stays open
+ * until it exits: at EOF script would type the terminal's EOF character into the
+ * session, and a container tty that is still up echoes it ("^@") into the output.
+ */
+export function inScript(bin: string, cmd: string, d: PrivateDaemon): Promise<RunResult> {
+  return run('script', ['-eqc', `${bin} ${cmd}`, '/dev/null'], d, { holdStdin: true });
+}
+
 /** Runs a binary with exactly `env` (no daemon address added), stdin closed after `input`. */
 export function runWithEnv(bin: string, args: readonly string[], env: NodeJS.ProcessEnv, input = ''): Promise<RunResult> {
   return new Promise((resolve) => {

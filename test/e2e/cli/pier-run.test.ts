@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { usePrivateDaemon, run, pierBin, type PrivateDaemon, type RunResult } from '../../harness/pierd.js';
 import { e2eSkip } from '../../harness/clients.js';
 import { boundCli, assertSameResult, docker, waitState, removeContainers } from './cli-helpers.js';
+import { inScript as inScriptOf } from './cli-helpers.js';
 
 const skip = e2eSkip('pier run e2e', { needsDocker: true });
 
@@ -25,7 +26,7 @@ async function sameAsDocker(code: number, args: string[]): Promise<RunResult> {
 }
 
 /** Runs a CLI command line inside `script`, so the client has a terminal. */
-const inScript = (bin: string, cmd: string): Promise<RunResult> => run('script', ['-eqc', `${bin} ${cmd}`, '/dev/null'], d);
+const inScript = (bin: string, cmd: string): Promise<RunResult> => inScriptOf(bin, cmd, d);
 
 test('pier run --rm busybox echo hello prints hello', { skip }, async () => {
   assert.deepEqual(await pier.run(['run', '--rm', 'busybox', 'echo', 'hello']), { code: 0, stdout: 'hello\n', stderr: '' });
