@@ -3,7 +3,6 @@
 // stdin (half-closing on EOF), puts a TTY in raw mode, and watches for the
 // detach keys (ctrl-p ctrl-q by default) the way docker's hijackedIOStreamer does.
 
-import { spawnSync } from 'node:child_process';
 import { FrameDemuxer, type Hijacked, MULTIPLEXED } from '../client/index.js';
 
 export const DEFAULT_DETACH_KEYS = [16, 17];
@@ -62,7 +61,8 @@ export class EscapeFilter {
  */
 function makeRaw(stdin: NodeJS.ReadStream): void {
   stdin.setRawMode(true);
-  spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
+  // child_process loaded here, not at start-up: most CLI runs never need it.
+  process.getBuiltinModule('node:child_process').spawnSync('stty', ['-opost'], { stdio: [0, 'ignore', 'ignore'] });
 }
 
 export interface PumpOptions {
