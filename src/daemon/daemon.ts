@@ -90,6 +90,7 @@ export class Daemon {
       }));
     }
     this.#runtimes = runtimes;
+    await Promise.all([...runtimes.values()].map((r) => r.useSealedCopy()));
     let containers: ContainerService | undefined;
     const images = new ImageService({
       store, content, snapshots, events, log: this.log.child({ component: 'images' }),

@@ -137,3 +137,17 @@ test('mount and umount are done by the server itself, with errno text on failure
     useForkServer(undefined);
   }
 });
+
+test('seal keeps one sealed, runnable in-memory copy per executable', async () => {
+  const { readlinkSync, openSync, writeSync, closeSync } = await import('node:fs');
+  const a = await fs.seal('/bin/echo');
+  const b = await fs.seal('/bin/echo');
+  assert.deepEqual(a, b, 'the same copy for the same path');
+  assert.equal(a.pid, fs.pid);
+  assert.match(readlinkSync(a.path), /^\/memfd:pier-sealed-runtime/);
+  assert.deepEqual(await fs.run(a.path, ['sealed', 'copy']), { code: 0, stdout: 'sealed copy\n', stderr: '' });
+  // Sealed against writes: nobody (a container's crun exec included) can change it.
+  assert.throws(() => { const fd = openSync(a.path, 'r+'); try { writeSync(fd, 'x'); } finally { closeSync(fd); } }, /EPERM/);
+  await assert.rejects(fs.seal(join(dir, 'missing')), /no such file or directory/);
+  await assert.rejects(fs.seal(dir), /invalid argument/i);
+});

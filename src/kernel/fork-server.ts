@@ -107,6 +107,27 @@ export class ForkServer {
     return this.#starting;
   }
 
+  /** pier-spawn's pid while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.#child?.pid : undefined;
+  }
+
+  /**
+   * A sealed in-memory copy of the executable at `path`, held by pier-spawn, as
+   * a path to exec (`/proc/<pier-spawn>/fd/<n>`); valid while `pid` stays the same.
+   */
+  async seal(path: string): Promise<{ path: string; pid: number }> {
+    const s = await this.#connect();
+    const pid = this.#child?.pid;
+    const line = await readLine(s, () => { s.write(frame(['seal', path])); });
+    s.destroy();
+    const m = /^x (-?\d+)$/.exec(line);
+    if (!m || pid === undefined) throw new ForkServerUnavailable(`pier-spawn gave no answer for seal ${path}`);
+    const rc = Number(m[1]);
+    if (rc < 0) throw Object.assign(new SystemError(`seal ${path}: ${errnoText(-rc)}`), { errno: -rc });
+    return { path: `/proc/${pid}/fd/${rc}`, pid };
+  }
+
   get running(): boolean {
     return !this.#closed && this.#child !== undefined && this.#child.exitCode === null && this.#child.signalCode === null;
   }

@@ -83,6 +83,13 @@ export interface CreateTaskOptions {
   signal?: AbortSignal;
   /** Called once conmon runs (its attach socket appears while the runtime creates the container). */
   onSpawned?: () => void;
+  /**
+   * conmon starts at once but the runtime's create waits for this, so the
+   * caller can finish the bundle (rootfs mount, config.json) while conmon loads.
+   * When it rejects, conmon is killed before it creates anything, and create
+   * rejects with the same error.
+   */
+  gate?: Promise<void>;
 }
 
 /** What the daemon records about a created task, to find it again after a restart. */
@@ -125,6 +132,8 @@ function runtimeMessage(text: string): string {
 export class ConmonRuntime {
   readonly #o: RuntimeOptions;
   readonly exits: ExitWatcher;
+  /** crun's sealed copy in pier-spawn (see useSealedCopy), while that pier-spawn lives. */
+  #sealed: { path: string; pid: number } | undefined;
 
   constructor(opts: RuntimeOptions) {
     this.#o = opts;
@@ -135,6 +144,35 @@ export class ConmonRuntime {
 
   get name(): string { return this.#o.name; }
   get path(): string { return this.#o.path; }
+
+  /**
+   * Has pier-spawn hold a sealed memfd copy of crun and runs crun from it for
+   * create and exec. crun re-executes itself from a private copy on each of those
+   * unless /proc/self/exe is already a sealed memfd (its CVE-2019-5736 defence:
+   * a container must never be able to write the host's runtime binary); a copy
+   * sealed once gives the same protection without the per-call copy, bind mount
+   * and second exec: ~6 ms per create or exec on this VM (bench/README.md). The
+   * copy is checked by running it; if the kernel refuses to exec memfds
+   * (vm.memfd_noexec) crun keeps running from its path.
+   */
+  async useSealedCopy(): Promise<void> {
+    const fs = this.#o.forkServer;
+    if (!fs?.running || !/(^|\/)crun$/.test(this.#o.path)) return;
+    try {
+      const sealed = await fs.seal(this.#o.path);
+      const r = await fs.run(sealed.path, ['--version']);
+      if (r.code !== 0) throw new SystemError(`the sealed copy does not run (${r.code}): ${r.stderr.trim()}`);
+      this.#sealed = sealed;
+    } catch (err) {
+      this.#o.log.info('crun runs from its own path (no sealed copy)', { err: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** The path to exec for `create` and `exec`: the sealed copy while its holder lives. */
+  #launchPath(): string {
+    const s = this.#sealed;
+    return s && this.#o.forkServer?.pid === s.pid ? s.path : this.#o.path;
+  }
 
   #rt(args: string[], opts: { allowFailure?: boolean; input?: string } = {}): ReturnType<typeof exec> {
     return exec(this.#o.path, ['--root', this.#o.stateRoot, ...args], opts);
@@ -151,7 +189,7 @@ export class ConmonRuntime {
     // conmon writes <persist>/exit before the exit-dir file and gives up if the dir is missing.
     mkdirSync(join(o.bundle, 'persist'), { recursive: true });
     const args = [
-      '--api-version', '1', '-c', id, '-u', id, '-r', this.#o.path, '-b', o.bundle,
+      '--api-version', '1', '-c', id, '-u', id, '-r', this.#launchPath(), '-b', o.bundle,
       '-p', join(o.bundle, 'pidfile'), '-n', o.name, '--exit-dir', this.#o.exitDir,
       '--persist-dir', join(o.bundle, 'persist'), '--full-attach', '-l', `k8s-file:${o.logPath}`,
       '--log-level', 'warning', '--conmon-pidfile', join(o.bundle, 'conmon.pid'),
@@ -160,8 +198,18 @@ export class ConmonRuntime {
     if (o.terminal) args.push('-t');
     if (o.stdin) args.push('-i');
     if (o.stdin && o.leaveStdinOpen) args.push('--leave-stdin-open');
-    const { sync, start, onSpawnError } = await this.#startConmon(args, o.bundle);
+    const { sync, start, pid: conmonChild, onSpawnError } = await this.#startConmon(args, o.bundle);
     o.onSpawned?.();
+    if (o.gate) {
+      try {
+        await o.gate;
+      } catch (err) {
+        // Still blocked on the start pipe: at EOF there it would go on and create.
+        try { process.kill(conmonChild, 'SIGKILL'); } catch { /* gone */ }
+        sync.destroy();
+        throw err;
+      }
+    }
     // conmon waits on the start pipe before anything else (a hook for cgroup placement).
     start.end('0');
     start.on('error', () => { /* conmon closed it: nothing to tell */ });
@@ -202,7 +250,7 @@ export class ConmonRuntime {
    * with its sync pipe on fd 3 and start pipe on fd 4: one unix socket from the
    * fork server, or two pipes from Node's spawn without it.
    */
-  async #startConmon(args: string[], bundle: string): Promise<{ sync: Readable; start: Writable; onSpawnError: (cb: (e: Error) => void) => void }> {
+  async #startConmon(args: string[], bundle: string): Promise<{ sync: Readable; start: Writable; pid: number; onSpawnError: (cb: (e: Error) => void) => void }> {
     const fs = this.#o.forkServer;
     if (fs?.running) {
       const log = { append: join(bundle, 'conmon.log') };
@@ -214,7 +262,7 @@ export class ConmonRuntime {
       const sock = child.socket;
       if (!sock) throw new SystemError('conmon has no sync stream');
       // Both pipes are this socket: half-closing our side ends the start pipe only.
-      return { sync: sock, start: sock, onSpawnError: () => { /* reported by spawn() */ } };
+      return { sync: sock, start: sock, pid: child.pid, onSpawnError: () => { /* reported by spawn() */ } };
     }
     const errFd = openSync(join(bundle, 'conmon.log'), 'a');
     let child: ChildProcess;
@@ -228,7 +276,7 @@ export class ConmonRuntime {
       closeSync(errFd);
     }
     child.unref();
-    return { sync: child.stdio[3] as Readable, start: child.stdio[4] as Writable, onSpawnError: (cb) => { child.on('error', cb); } };
+    return { sync: child.stdio[3] as Readable, start: child.stdio[4] as Writable, pid: child.pid ?? 0, onSpawnError: (cb) => { child.on('error', cb); } };
   }
 
   #conmonLog(bundle: string): string {
@@ -362,14 +410,15 @@ export class ConmonRuntime {
       return code;
     };
     const fs = this.#o.forkServer;
+    const exe = this.#launchPath();
     if (fs?.running && o.detach) {
-      const r = await fs.run(this.#o.path, args);
+      const r = await fs.run(exe, args);
       const exited = Promise.resolve().then(() => finish(r.code, r.stderr));
       return { pid: 0, stdin: null, stdout: null, stderr: null, exited, kill: () => { /* already detached */ } };
     }
     if (fs?.running) {
       // Real pipes for the process (it may open /dev/stdout), relayed to us by pier-spawn.
-      const child = await fs.spawn(this.#o.path, args, { stdio: ['pipe-main', 'pipe-main', 'pipe-extra'], wait: true });
+      const child = await fs.spawn(exe, args, { stdio: ['pipe-main', 'pipe-main', 'pipe-extra'], wait: true });
       const sock = child.socket;
       const errSock = child.extra[0];
       if (!sock || !errSock) throw new SystemError('runtime exec started without its streams');
@@ -424,7 +473,7 @@ export class ConmonRuntime {
   async execTerminal(id: string, o: { dir: string; processFile: string; execId: string; stdin: boolean }): Promise<ExecHandle> {
     mkdirSync(join(o.dir, 'exits'), { recursive: true });
     const args = [
-      '--api-version', '1', '-c', id, '-u', o.execId, '-r', this.#o.path, '-b', o.dir, '-p', join(o.dir, 'pid'),
+      '--api-version', '1', '-c', id, '-u', o.execId, '-r', this.#launchPath(), '-b', o.dir, '-p', join(o.dir, 'pid'),
       '-n', o.execId, '--exit-dir', join(o.dir, 'exits'), '--full-attach', '-l', 'none', '--log-level', 'warning',
       '-e', '--exec-attach', '--exec-process-spec', o.processFile, '-t',
       '--runtime-arg', '--root', '--runtime-arg', this.#o.stateRoot,
