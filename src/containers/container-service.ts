@@ -303,7 +303,11 @@ export class ContainerService {
           extraHosts: c.HostConfig.ExtraHosts, dns: c.HostConfig.Dns, dnsSearch: c.HostConfig.DnsSearch,
           dnsOptions: c.HostConfig.DnsOptions, addresses: [],
         });
-        const spec = buildSpec(await this.specInput(c, image, etc));
+        mark('etc');
+        const si = await this.specInput(c, image, etc);
+        mark('input');
+        const spec = buildSpec(si);
+        mark('spec');
         await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
         mark('bundle');
       } catch (err) {

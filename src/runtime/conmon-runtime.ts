@@ -146,12 +146,12 @@ export class ConmonRuntime {
   get path(): string { return this.#o.path; }
 
   /**
-   * Has pier-spawn hold a sealed memfd copy of crun and runs crun from it for
-   * create and exec. crun re-executes itself from a private copy on each of those
+   * Has pier-spawn hold a sealed memfd copy of crun and runs crun from it.
+   * crun re-executes itself from a private copy on every command (create, exec, delete …)
    * unless /proc/self/exe is already a sealed memfd (its CVE-2019-5736 defence:
    * a container must never be able to write the host's runtime binary); a copy
    * sealed once gives the same protection without the per-call copy, bind mount
-   * and second exec: ~6 ms per create or exec on this VM (bench/README.md). The
+   * and second exec: ~6 ms per crun run on this VM (bench/README.md). The
    * copy is checked by running it; if the kernel refuses to exec memfds
    * (vm.memfd_noexec) crun keeps running from its path.
    */
@@ -168,14 +168,14 @@ export class ConmonRuntime {
     }
   }
 
-  /** The path to exec for `create` and `exec`: the sealed copy while its holder lives. */
+  /** The path to exec crun by: the sealed copy while its holder lives. */
   #launchPath(): string {
     const s = this.#sealed;
     return s && this.#o.forkServer?.pid === s.pid ? s.path : this.#o.path;
   }
 
   #rt(args: string[], opts: { allowFailure?: boolean; input?: string } = {}): ReturnType<typeof exec> {
-    return exec(this.#o.path, ['--root', this.#o.stateRoot, ...args], opts);
+    return exec(this.#launchPath(), ['--root', this.#o.stateRoot, ...args], opts);
   }
 
   /**
