@@ -129,6 +129,19 @@ export const commands: readonly CommandSpec[] = [
     flags: [b('all-tags', 'Download all tagged images in the repository', 'a'), { long: 'disable-content-trust', type: 'bool', desc: 'Skip image verification', def: 'true' },
       s('platform', 'Set platform if server is multi-platform capable'), b('quiet', 'Suppress verbose output', 'q')],
     load: async () => (await import('./commands/pull.js')).pullCommand },
+  { names: ['push', 'image push'], usage: '[OPTIONS] NAME[:TAG]', desc: 'Upload an image to a registry', args: { min: 1, max: 1 },
+    flags: [b('all-tags', 'Push all tags of an image to the repository', 'a'), { long: 'disable-content-trust', type: 'bool', desc: 'Skip image signing', def: 'true' },
+      s('platform', 'Push a platform-specific manifest as a single-platform image to the registry.'), b('quiet', 'Suppress verbose output', 'q')],
+    load: async () => (await import('./commands/push.js')).pushCommand },
+  { names: ['registry serve'], usage: '[OPTIONS]', desc: "Run pier's own OCI registry (distribution spec v2) in the foreground", args: NONE,
+    flags: [s('addr', 'Address to listen on', undefined, '"127.0.0.1:5000"'), s('root', 'Directory for the registry storage', undefined, '"/var/lib/pier-registry"'),
+      s('htpasswd', 'htpasswd file: require basic auth with its users (bcrypt entries)'), s('realm', 'Basic auth realm', undefined, '"pier-registry"'),
+      s('tls-cert', 'Serve HTTPS with this certificate'), s('tls-key', 'Key for --tls-cert'), b('read-only', 'Refuse every write (push, delete)'),
+      b('delete', 'Allow deleting manifests and blobs')],
+    load: async () => (await import('./commands/registry.js')).registryServeCommand },
+  { names: ['registry gc'], usage: '[OPTIONS]', desc: "Delete the blobs no manifest in pier's registry storage references", args: NONE,
+    flags: [s('root', 'Directory for the registry storage', undefined, '"/var/lib/pier-registry"'), b('dry-run', 'Only print what would be deleted', 'd')],
+    load: async () => (await import('./commands/registry.js')).registryGcCommand },
   { names: ['events', 'system events'], usage: '[OPTIONS]', desc: 'Get real time events from the server', args: NONE,
     flags: [filterFlag(), formatFlag(), s('since', 'Show all events created since timestamp'), s('until', 'Stream events until this timestamp')],
     load: async () => (await import('./commands/events.js')).eventsCommand },
@@ -154,6 +167,7 @@ export const groups: Readonly<Record<string, string>> = {
   container: 'Manage containers',
   image: 'Manage images',
   system: 'Manage Docker',
+  registry: "Run pier's own OCI registry",
 };
 
 /** Finds the command for argv's leading words; returns how many words it used. */
