@@ -32,6 +32,14 @@ export class ImagesClient {
     });
   }
 
+  /** POST /images/{name}/push: the progress stream (JSON lines); no tag pushes every local tag. */
+  push(name: string, opts: { tag?: string; auth?: string } = {}): Promise<Response> {
+    return this.#t.request('POST', `/images/${name}/push`, {
+      query: { tag: opts.tag || undefined },
+      headers: { 'X-Registry-Auth': opts.auth ?? EMPTY_AUTH },
+    });
+  }
+
   /** POST /images/create?fromSrc=-: imports a rootfs tarball sent as the body. */
   import(body: Readable, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string }): Promise<Response> {
     return this.#t.request('POST', '/images/create', {

@@ -19,6 +19,8 @@ export interface DaemonConfig {
   readonly showVersion: boolean;
   readonly showHelp: boolean;
   readonly labels: readonly string[];
+  /** Registries reached over plain HTTP / without TLS verification (host[:port] or CIDR); loopback always is. */
+  readonly insecureRegistries: readonly string[];
 }
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
@@ -28,6 +30,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--exec-root', 'exec-root'], ['--pidfile', 'pidfile'], ['-p', 'pidfile'], ['--log-level', 'log-level'], ['-l', 'log-level'],
   ['--runtime', 'default-runtime'], ['--default-runtime', 'default-runtime'], ['--config-file', 'config-file'],
   ['--group', 'group'], ['-G', 'group'], ['--add-runtime', 'add-runtime'], ['--init-path', 'init-path'], ['--label', 'label'],
+  ['--insecure-registry', 'insecure-registry'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
   ['-D', 'debug'], ['--debug', 'debug'], ['-v', 'version'], ['--version', 'version'], ['-h', 'help'], ['--help', 'help'],
@@ -47,6 +50,7 @@ Options:
   -G, --group string              Group for the unix socket (default "docker" when it exists)
   -H, --host list                 Daemon socket(s) to connect to (default ${DEFAULT_SOCKET})
       --init-path string          Path to the init binary used by --init (default tini or catatonit)
+      --insecure-registry list    Enable insecure registry communication (loopback registries always are)
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
   -v, --version                   Print version information and quit
@@ -123,7 +127,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -175,6 +179,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     showVersion: last('version') === 'true',
     showHelp: last('help') === 'true',
     labels: raw['label'] ?? [],
+    insecureRegistries: [
+      ...(Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as unknown[]).map((r) => str(r, 'insecure-registries')) : []),
+      ...(raw['insecure-registry'] ?? []),
+    ],
   };
   return Object.freeze(cfg);
 }

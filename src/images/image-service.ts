@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { ConflictError, InvalidParameterError, NotFoundError } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
@@ -8,9 +7,13 @@ import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
-import { extractTar } from '../pkg/archive/index.js';
+import { decompressed, extractTar } from '../pkg/archive/index.js';
 import { parseReference, withDefaultTag, familiarString, fullString, type Reference } from '../pkg/reference/index.js';
 import { buildBusyboxLayer, busyboxImageConfig } from './busybox-layer.js';
+import { RegistryClient, isInsecureRegistry, type RegistryAuth } from '../distribution/index.js';
+import { Puller } from './puller.js';
+import { Pusher } from './pusher.js';
+import type { ProgressSink } from './progress.js';
 
 /** The image config JSON (OCI image-spec config / docker schema2). */
 export interface ImageConfigFile {
@@ -40,6 +43,10 @@ export interface ImageRecord {
   parent: string;
   comment: string;
   repoDigests: string[];
+  /** The registry manifest it was pulled or pushed as (bytes in the content store), when there is one. */
+  manifest?: { digest: string; mediaType: string; size: number };
+  /** The compressed layer blobs of that manifest, in the content store (pushed again as they are). */
+  layerBlobs?: { digest: string; size: number; mediaType: string }[];
 }
 
 interface RefRecord { ref: string; id: string }
@@ -52,6 +59,8 @@ export interface ImageServiceOptions {
   snapshots: Snapshotter;
   events: EventBus;
   log: Logger;
+  /** Registries reached over HTTP / without TLS verification besides loopback ones (daemon config). */
+  insecureRegistries?: readonly string[];
   /** Containers using an image (wired by the daemon; images knows nothing of containers). */
   containersUsing: (imageId: string) => { id: string; running: boolean }[];
 }
@@ -66,25 +75,6 @@ export function chainIds(diffIds: readonly string[]): string[] {
 }
 
 const shortHex = /^[a-f0-9]{1,64}$/;
-
-/** Passes a tar through, gunzipping it first when it starts with gzip's magic bytes. */
-async function* maybeGunzip(src: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const it = src[Symbol.asyncIterator]();
-  const head = await it.next();
-  if (head.done) return;
-  const rest = (async function* (): AsyncGenerator<Buffer> {
-    yield head.value;
-    for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
-  })();
-  if (head.value[0] !== 0x1f || head.value[1] !== 0x8b) {
-    yield* rest;
-    return;
-  }
-  const gz = createGunzip();
-  const feeding = pipeline(Readable.from(rest), gz);
-  for await (const chunk of gz) yield chunk as Buffer;
-  await feeding;
-}
 
 export class ImageService {
   readonly #o: ImageServiceOptions;
@@ -165,22 +155,35 @@ export class ImageService {
   }
 
   /**
-   * Unpacks one layer tar (gzip or plain) into a new committed snapshot on top
-   * of `parentChain`; the uncompressed tar is kept as a blob (its digest is the
-   * diffID). Nothing half-made is left on failure.
+   * Unpacks one layer tar (plain, gzip or zstd) into a new committed snapshot on
+   * top of `parentChain`; the uncompressed tar is kept as a blob (its digest is
+   * the diffID) unless `keepTar` is false (a pulled layer keeps its compressed
+   * blob instead). With `expectDiffId` a layer whose content hashes otherwise is
+   * refused. Nothing half-made is left on failure.
    */
-  async #applyLayer(body: Readable, parentChain: string): Promise<{ diffId: string; chainId: string; size: number }> {
+  async applyLayer(body: Readable, parentChain: string, o: { keepTar?: boolean; expectDiffId?: string } = {}): Promise<{ diffId: string; chainId: string; size: number }> {
     const key = `pier-extract-${Date.now()}-${Math.random().toString(16).slice(2)}`;
     await this.#o.snapshots.prepare(key, parentChain);
-    const writer = await this.#o.content.writer();
+    const keep = o.keepTar !== false;
+    const writer = keep ? await this.#o.content.writer() : undefined;
+    const hash = keep ? undefined : createHash('sha256');
+    let bytes = 0;
     try {
       const dir = await this.#o.snapshots.dir(key);
       const tee = new Transform({
-        transform(chunk: Buffer, _enc, cb) { writer.write(chunk); cb(null, chunk); },
+        transform(chunk: Buffer, _enc, cb) {
+          if (writer) writer.write(chunk);
+          else { hash?.update(chunk); bytes += chunk.length; }
+          cb(null, chunk);
+        },
       });
       const extracting = extractTar(tee, dir, { whiteouts: 'overlay' });
-      await Promise.all([pipeline(body, maybeGunzip, tee), extracting]);
-      const blob = await writer.commit();
+      await Promise.all([pipeline(body, (src: AsyncIterable<Uint8Array>) => decompressed(src), tee), extracting]);
+      const blob = writer ? await writer.commit() : { digest: `sha256:${hash?.digest('hex') ?? ''}`, size: bytes };
+      if (o.expectDiffId && blob.digest !== o.expectDiffId) {
+        if (writer) await this.#o.content.delete(blob.digest).catch(() => undefined);
+        throw new InvalidParameterError(`failed to register layer: layer digest ${blob.digest} does not match the image config's diff ID ${o.expectDiffId}`);
+      }
       const parentRec = parentChain;
       const chainId = parentRec ? chainIds([parentRec, blob.digest])[1] ?? blob.digest : blob.digest;
       try {
@@ -191,14 +194,14 @@ export class ImageService {
       }
       return { diffId: blob.digest, chainId, size: blob.size };
     } catch (err) {
-      await writer.abort().catch(() => undefined);
+      await writer?.abort().catch(() => undefined);
       await this.#o.snapshots.remove(key).catch(() => undefined);
       throw err;
     }
   }
 
   /** Records an image from its config bytes (already-applied layers); returns the record. */
-  async #record(configBytes: Buffer, layerSizes: number[], opts: { comment?: string } = {}): Promise<ImageRecord> {
+  async recordImage(configBytes: Buffer, layerSizes: number[], opts: { comment?: string; manifest?: ImageRecord['manifest']; layerBlobs?: ImageRecord['layerBlobs']; repoDigest?: string } = {}): Promise<ImageRecord> {
     const blob = await this.#o.content.ingest(configBytes);
     const cfg = JSON.parse(configBytes.toString('utf8')) as ImageConfigFile;
     const diffIds = cfg.rootfs.diff_ids;
@@ -211,12 +214,61 @@ export class ImageService {
       layerSizes,
       parent: '',
       comment: opts.comment ?? '',
-      repoDigests: [],
+      repoDigests: opts.repoDigest ? [opts.repoDigest] : [],
+      ...(opts.manifest ? { manifest: opts.manifest } : {}),
+      ...(opts.layerBlobs ? { layerBlobs: opts.layerBlobs } : {}),
     };
     const existing = this.#images.get(rec.id);
-    if (!existing) this.#images.put(rec.id, rec);
-    return existing ?? rec;
+    if (!existing) {
+      this.#images.put(rec.id, rec);
+      return rec;
+    }
+    // Known already (pulled again, or from another registry): add what is new.
+    const merged: ImageRecord = {
+      ...existing,
+      repoDigests: [...new Set([...existing.repoDigests, ...rec.repoDigests])],
+      ...(!existing.manifest && rec.manifest ? { manifest: rec.manifest } : {}),
+      ...(!existing.layerBlobs && rec.layerBlobs ? { layerBlobs: rec.layerBlobs } : {}),
+    };
+    this.#images.put(rec.id, merged);
+    return merged;
   }
+
+  /**
+   * `docker pull`: resolves the reference at its registry (errors here, before
+   * any progress, are the API's HTTP errors); `run` then pulls with progress.
+   */
+  pull(ref: Reference, o: { platform?: string; auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
+    return new Puller(this).resolve(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [] });
+  }
+
+  /** `docker push` of one tag; returns the manifest digest. Progress to `send`. */
+  push(ref: Reference, send: ProgressSink, o: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<string> {
+    return new Pusher(this).push(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [] }, send);
+  }
+
+  /** Local tags of a repository (`docker push` without a tag pushes them all). */
+  localTags(ref: Reference): string[] {
+    const prefix = `${ref.domain}/${ref.path}:`;
+    return this.#refs.all().map((r) => r.ref).filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length));
+  }
+
+  /** The tags of a repository at its registry (`docker pull -a`). */
+  async remoteTags(ref: Reference, auth?: RegistryAuth): Promise<string[]> {
+    const c = new RegistryClient({ domain: ref.domain, insecure: isInsecureRegistry(ref.domain, this.#o.insecureRegistries ?? []), ...(auth ? { auth } : {}) });
+    return c.listTags(ref.path);
+  }
+
+  /** Saves changed metadata of a known image (repo digests after a push …). */
+  update(rec: ImageRecord): void {
+    if (this.#images.get(rec.id)) this.#images.put(rec.id, rec);
+  }
+
+  /** The content store and snapshotter, for pull and push (images/puller.ts, pusher.ts). */
+  get content(): ContentStore { return this.#o.content; }
+  get snapshots(): Snapshotter { return this.#o.snapshots; }
+  get events(): EventBus { return this.#o.events; }
+  get log(): Logger { return this.#o.log; }
 
   /** `docker import`: a rootfs tar becomes a one-layer image. */
   async importRootfs(body: Readable, o: { repo?: string; tag?: string; message?: string; changes?: Partial<NonNullable<ImageConfigFile['config']>>; platform?: string }): Promise<ImageRecord> {
@@ -225,7 +277,7 @@ export class ImageService {
       const ref = parseReference(o.tag ? `${o.repo}:${o.tag}` : o.repo);
       target = fullString(withDefaultTag(ref));
     }
-    const layer = await this.#applyLayer(body, '');
+    const layer = await this.applyLayer(body, '');
     const created = new Date().toISOString();
     const cfg: ImageConfigFile = {
       architecture: 'amd64', os: 'linux', created,
@@ -233,7 +285,7 @@ export class ImageService {
       rootfs: { type: 'layers', diff_ids: [layer.diffId] },
       history: [{ created, created_by: '', comment: o.message || 'Imported from -' }],
     };
-    const rec = await this.#record(Buffer.from(JSON.stringify(cfg)), [layer.size], { comment: o.message ?? '' });
+    const rec = await this.recordImage(Buffer.from(JSON.stringify(cfg)), [layer.size], { comment: o.message ?? '' });
     if (target) this.tag(rec.id, target);
     this.#o.events.publish({ Type: 'image', Action: 'import', Actor: { ID: rec.id, Attributes: target ? { name: familiarString(parseReference(target)) } : {} } });
     return rec;
@@ -243,9 +295,9 @@ export class ImageService {
   async ensureBusybox(): Promise<void> {
     if (this.tryResolve('busybox:latest')) return;
     const layer = await buildBusyboxLayer();
-    const applied = await this.#applyLayer(Readable.from([layer.tar]), '');
+    const applied = await this.applyLayer(Readable.from([layer.tar]), '');
     const cfg = busyboxImageConfig(applied.diffId as `sha256:${string}`, { created: '2024-01-01T00:00:00Z' });
-    const rec = await this.#record(cfg, [applied.size]);
+    const rec = await this.recordImage(cfg, [applied.size]);
     this.#refs.put('docker.io/library/busybox:latest', { ref: 'docker.io/library/busybox:latest', id: rec.id });
     this.#o.log.info('created busybox:latest from the host busybox-static', { image: rec.id });
   }
@@ -322,6 +374,14 @@ export class ImageService {
       }
     }
     for (const d of img.diffIds) if (!usedDiffs.has(d)) await this.#o.content.delete(d);
+    const usedBlobs = new Set<string>();
+    for (const other of this.#images.all()) {
+      for (const b of other.layerBlobs ?? []) usedBlobs.add(b.digest);
+      if (other.manifest) usedBlobs.add(other.manifest.digest);
+    }
+    for (const b of [...(img.layerBlobs ?? []), ...(img.manifest ? [img.manifest] : [])]) {
+      if (!usedBlobs.has(b.digest)) await this.#o.content.delete(b.digest);
+    }
   }
 
   /** The committed snapshot (chain ID) a container's rootfs sits on, '' for an image with no layers. */

@@ -14,3 +14,4 @@
  */
 export { ImageService } from './image-service.js';
 export type { ImageRecord, ImageConfigFile, ImageServiceOptions, DeleteResponseItem } from './image-service.js';
+export type { ProgressSink } from './progress.js';

@@ -1,6 +1,7 @@
-import { InvalidParameterError, NotImplementedError, messageOf } from '../../errdefs/index.js';
+import { InvalidParameterError, NotFoundError, NotImplementedError, messageOf } from '../../errdefs/index.js';
+import type { RegistryAuth } from '../../distribution/index.js';
 import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
-import { parseReference, withDefaultTag, familiarString } from '../../pkg/reference/index.js';
+import { parseReference, withDefaultTag, familiarName, familiarString, fullString } from '../../pkg/reference/index.js';
 import type { ImageRecord } from '../../images/index.js';
 import { COMMON_HEADERS, qbool, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
@@ -82,6 +83,27 @@ export function imageRoutes(r: Router, b: Backend): void {
     b.images.tag(img.id, tag ? `${repo}:${tag}` : repo);
     return { status: 201, text: '' };
   });
+  r.post('/images/{name*}/push', async (ctx) => {
+    const name = ctx.params['name'] ?? '';
+    const tag = ctx.query.get('tag') ?? '';
+    const parsed = parseReference(tag ? `${name}:${tag}` : name);
+    if (parsed.digest) throw new InvalidParameterError('cannot push a digest reference');
+    const tags = parsed.tag !== undefined ? [parsed.tag] : b.images.localTags(parsed);
+    if (tags.length === 0) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarString(parsed)}`);
+    for (const t of tags) {
+      // NotFound before streaming, in docker's words.
+      if (!b.images.tryResolve(fullString({ ...parsed, tag: t }))) throw new NotFoundError(`An image does not exist locally with the tag: ${familiarName(parsed)}`);
+    }
+    const auth = registryAuth(ctx.req.headers['x-registry-auth']);
+    const send = progress(ctx);
+    try {
+      for (const t of tags) await b.images.push({ ...parsed, tag: t }, send, auth ? { auth } : {});
+    } catch (err) {
+      send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+    }
+    ctx.res?.end();
+    return undefined;
+  });
   r.post('/images/create', async (ctx) => {
     const q = ctx.query;
     const fromSrc = q.get('fromSrc');
@@ -111,10 +133,48 @@ export function imageRoutes(r: Router, b: Backend): void {
     }
     const from = q.get('fromImage') ?? '';
     const tag = q.get('tag') ?? '';
-    const ref = withDefaultTag(parseReference(tag && !tag.startsWith('sha256:') ? `${from}:${tag}` : tag ? `${from}@${tag}` : from));
-    // TODO(#5): the registry client. Until then, name the missing piece clearly.
-    throw new NotImplementedError(`pull access denied for ${familiarString(ref)}: pulling images from a registry is not implemented yet in pier`);
+    const parsed = parseReference(tag && !tag.startsWith('sha256:') ? `${from}:${tag}` : tag ? `${from}@${tag}` : from);
+    const auth = registryAuth(ctx.req.headers['x-registry-auth']);
+    const platform = q.get('platform') ?? '';
+    const opts = { ...(platform ? { platform } : {}), ...(auth ? { auth } : {}) };
+    // No tag and no digest: every tag (docker pull -a sends the bare name).
+    const refs = parsed.tag === undefined && parsed.digest === undefined
+      ? (await b.images.remoteTags(parsed, auth)).map((t) => ({ ...parsed, tag: t }))
+      : [withDefaultTag(parsed)];
+    // The first manifest is resolved before any byte is sent: not found, refused login → an HTTP error.
+    const first = refs[0];
+    if (!first) throw new NotFoundError(`no tags found for ${familiarString(parsed)}`);
+    const job = await b.images.pull(first, opts);
+    const send = progress(ctx);
+    try {
+      await job.run(send);
+      for (const r of refs.slice(1)) await (await b.images.pull(r, opts)).run(send);
+    } catch (err) {
+      send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
+    }
+    ctx.res?.end();
+    return undefined;
   });
+}
+
+/**
+ * X-Registry-Auth: base64url (or plain base64) JSON of docker's AuthConfig.
+ * Absent or unreadable means anonymous, as dockerd treats it.
+ */
+export function registryAuth(header: string | string[] | undefined): RegistryAuth | undefined {
+  const h = Array.isArray(header) ? header[0] : header;
+  if (!h) return undefined;
+  try {
+    const j = JSON.parse(Buffer.from(h.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')) as Record<string, unknown>;
+    const out: RegistryAuth = {};
+    for (const k of ['username', 'password', 'identitytoken', 'registrytoken', 'serveraddress'] as const) {
+      const v = j[k];
+      if (typeof v === 'string' && v) out[k] = v;
+    }
+    return Object.keys(out).length ? out : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `-c` changes of `docker import`: a subset of Dockerfile instructions. */

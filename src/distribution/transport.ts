@@ -1,0 +1,75 @@
+/**
+ * HTTP(S) to a registry with keep-alive: one request helper that resolves the
+ * response head, with docker's wording for connection failures.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { UnavailableError } from '../errdefs/index.js';
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16, minVersion: 'TLSv1.2' });
+const insecureHttpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16, minVersion: 'TLSv1.2', rejectUnauthorized: false });
+
+export interface SendOptions {
+  method: string;
+  url: URL;
+  headers?: OutgoingHttpHeaders;
+  body?: Buffer | Readable;
+  /** Skip TLS verification (an insecure registry). */
+  insecure?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A network-level failure (no HTTP answer): docker says `Get "<url>": dial tcp …`. */
+export class TransportError extends UnavailableError {
+  readonly errno: string;
+  constructor(message: string, errno: string, cause: unknown) {
+    super(message, { cause });
+    this.errno = errno;
+  }
+}
+
+function dialText(method: string, url: URL, err: NodeJS.ErrnoException): string {
+  const verb = method[0] + method.slice(1).toLowerCase();
+  const hostPort = `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
+  const what = err.code === 'ECONNREFUSED' ? `dial tcp ${hostPort}: connect: connection refused`
+    : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? `dial tcp: lookup ${url.hostname}: no such host`
+      : err.code === 'ETIMEDOUT' ? `dial tcp ${hostPort}: i/o timeout`
+        : err.code === 'ECONNRESET' ? `read tcp ${hostPort}: connection reset by peer`
+          : /wrong version number|ssl3_get_record|packet length too long|EPROTO/i.test(`${err.code} ${err.message}`) ? 'http: server gave HTTP response to HTTPS client'
+            : err.message;
+  return `${verb} "${url.href}": ${what}`;
+}
+
+export function send(o: SendOptions): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const https = o.url.protocol === 'https:';
+    const req = (https ? httpsRequest : httpRequest)(o.url, {
+      method: o.method,
+      headers: o.headers ?? {},
+      agent: https ? (o.insecure ? insecureHttpsAgent : httpsAgent) : httpAgent,
+      ...(o.signal ? { signal: o.signal } : {}),
+    }, resolve);
+    req.on('error', (err: NodeJS.ErrnoException) => reject(new TransportError(dialText(o.method, o.url, err), err.code ?? '', err)));
+    if (o.body === undefined) req.end();
+    else if (Buffer.isBuffer(o.body)) req.end(o.body);
+    else {
+      o.body.on('error', (e) => req.destroy(e));
+      o.body.pipe(req);
+    }
+  });
+}
+
+/** Reads a whole (small) response body; refuses more than `limit` bytes. */
+export async function readBody(res: IncomingMessage, limit = 16 << 20): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of res) {
+    n += (c as Buffer).length;
+    if (n > limit) { res.destroy(); throw new UnavailableError(`response from ${res.url ?? 'registry'} exceeds ${limit} bytes`); }
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

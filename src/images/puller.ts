@@ -1,0 +1,274 @@
+/**
+ * `docker pull`: resolve the reference at its registry, pick the platform from
+ * an index, fetch the config, download the missing layers (three at a time,
+ * one transfer per blob however many pulls want it, digests verified as bytes
+ * arrive), unpack them in order into shared snapshots, then record and tag the
+ * image. Progress goes out as dockerd's JSON messages.
+ */
+import { Readable } from 'node:stream';
+import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import {
+  RegistryClient, isIndex, isInsecureRegistry, isLayer, isManifest,
+  type Descriptor, type ImageIndex, type ImageManifest, type RegistryAuth,
+} from '../distribution/index.js';
+import { familiarName, familiarString, fullString, withDefaultTag, type Reference } from '../pkg/reference/index.js';
+import { chainIds, type ImageConfigFile, type ImageRecord, type ImageService } from './image-service.js';
+import { byteProgress, layerStatus, shortId, type ProgressSink } from './progress.js';
+
+export interface PullOptions {
+  platform?: string;
+  auth?: RegistryAuth;
+  insecureRegistries: readonly string[];
+  signal?: AbortSignal;
+}
+
+const MAX_CONCURRENT_DOWNLOADS = 3;
+
+/** `linux/amd64`, `linux/arm64/v8`, `amd64` → its parts; the host's when empty. */
+export function parsePlatform(text: string | undefined): { os: string; architecture: string; variant?: string } {
+  const t = (text ?? '').trim().toLowerCase();
+  if (!t) return { os: 'linux', architecture: 'amd64' };
+  const parts = t.split('/');
+  if (parts.length === 1) return { os: 'linux', architecture: normaliseArch(parts[0] ?? '') };
+  const [os = 'linux', arch = '', variant] = parts;
+  if (!/^[a-z0-9_-]+$/.test(os) || !/^[a-z0-9_-]+$/.test(arch)) throw new InvalidParameterError(`"${text}": unknown operating system or architecture: invalid argument`);
+  return { os, architecture: normaliseArch(arch), ...(variant ? { variant } : {}) };
+}
+
+function normaliseArch(a: string): string {
+  return ({ x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm' } as Record<string, string>)[a] ?? a;
+}
+
+function platformText(p: { os: string; architecture: string; variant?: string }): string {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
+}
+
+/** Downloads in flight, by blob digest: a second pull of the same layer waits for the first. */
+const inflight = new Map<string, Promise<void>>();
+/** Unpacks in flight, by chain ID. */
+const unpacking = new Map<string, Promise<void>>();
+
+export class Puller {
+  readonly #images: ImageService;
+
+  constructor(images: ImageService) {
+    this.#images = images;
+  }
+
+  /**
+   * Resolves `name` (with `tag` as the API passes it) to a manifest before any
+   * progress is sent, so a missing image or refused login is an HTTP error;
+   * then `run` pulls it, streaming progress.
+   */
+  async resolve(ref: Reference, o: PullOptions): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
+    const r = withDefaultTag(ref);
+    const client = new RegistryClient({
+      domain: r.domain, insecure: isInsecureRegistry(r.domain, o.insecureRegistries),
+      ...(o.auth ? { auth: o.auth } : {}), ...(o.signal ? { signal: o.signal } : {}),
+    });
+    const want = parsePlatform(o.platform);
+    let top;
+    try {
+      top = await client.getManifest(r.path, r.digest ?? r.tag ?? 'latest');
+    } catch (err) {
+      throw pullError(r, err);
+    }
+    return { run: (send) => this.#pull(client, r, top, want, send, Boolean(o.platform)) };
+  }
+
+  async #pull(client: RegistryClient, r: Reference, top: { bytes: Buffer; mediaType: string; digest: string },
+    want: { os: string; architecture: string; variant?: string }, send: ProgressSink, explicit: boolean): Promise<ImageRecord> {
+    const images = this.#images;
+    send({ status: `Pulling from ${familiarName(r).replace(/^[^/]*\.[^/]*\//, '').replace(/^localhost(:\d+)?\//, '')}`, id: r.digest ?? r.tag ?? 'latest' });
+    let manifest = top;
+    if (isIndex(top.mediaType)) {
+      const idx = JSON.parse(top.bytes.toString('utf8')) as ImageIndex;
+      const pick = pickPlatform(idx.manifests ?? [], want);
+      if (!pick) throw new NotFoundError(`no matching manifest for ${platformText(want)} in the manifest list entries`);
+      manifest = await client.getManifest(r.path, pick.digest);
+    }
+    if (!isManifest(manifest.mediaType)) throw new InvalidParameterError(`unsupported manifest media type ${manifest.mediaType}`);
+    const m = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest;
+    if (!m.config?.digest || !Array.isArray(m.layers)) throw new InvalidParameterError('invalid manifest: no config or layers');
+    for (const l of m.layers) {
+      if (!isLayer(l.mediaType)) throw new InvalidParameterError(`unsupported layer media type ${l.mediaType}`);
+    }
+    const repoDigest = `${familiarName(r)}@${top.digest}`;
+    const target = r.tag !== undefined ? fullString(r) : undefined;
+    const done = async (rec: ImageRecord, fresh: boolean): Promise<ImageRecord> => {
+      if (target) images.tag(rec.id, target);
+      send({ status: `Digest: ${top.digest}` });
+      send({ status: `Status: ${fresh ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarString(r)}` });
+      images.events.publish({ Type: 'image', Action: 'pull', Actor: { ID: familiarString(r), Attributes: { name: familiarString(r) } } });
+      return rec;
+    };
+    const checkPlatform = (c: ImageConfigFile): void => {
+      if (!explicit || isIndex(top.mediaType)) return;
+      if (c.os !== want.os || c.architecture !== want.architecture) {
+        throw new NotFoundError(`image with reference ${familiarString(r)} was found but its platform (${c.os}/${c.architecture}) does not match the specified platform (${platformText(want)})`);
+      }
+    };
+    const known = images.tryResolve(m.config.digest);
+    if (known) {
+      checkPlatform(await images.config(known.id));
+      const rec = await images.recordImage(await images.content.readAll(m.config.digest), known.layerSizes, { repoDigest });
+      return done(rec, false);
+    }
+    // The config: small, verified, and it names the diff IDs the layers must hash to.
+    const cfgBody = await client.getBlob(r.path, m.config.digest);
+    const cfgInfo = await images.content.ingest(cfgBody, { digest: m.config.digest, size: m.config.size }).catch((err: unknown) => {
+      throw new InvalidParameterError(`failed to verify the image config ${m.config.digest}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const configBytes = await images.content.readAll(cfgInfo.digest);
+    const cfg = JSON.parse(configBytes.toString('utf8')) as ImageConfigFile;
+    checkPlatform(cfg);
+    const diffIds = cfg.rootfs?.diff_ids ?? [];
+    if (diffIds.length !== m.layers.length) {
+      throw new InvalidParameterError(`invalid image: the config names ${diffIds.length} layers, the manifest ${m.layers.length}`);
+    }
+    const chains = chainIds(diffIds);
+    const present = await Promise.all(chains.map((c) => images.snapshots.stat(c).then(() => true, () => false)));
+    // Layers below the first missing one that exist are "Already exists"; everything above is fetched.
+    let firstMissing = present.indexOf(false);
+    if (firstMissing < 0) firstMissing = m.layers.length;
+    const downloads = new Map<number, Promise<void>>();
+    let running = 0;
+    const queue: number[] = [];
+    const startNext = (): void => {
+      while (running < MAX_CONCURRENT_DOWNLOADS && queue.length > 0) {
+        const i = queue.shift() as number;
+        running++;
+        const p = this.#download(client, r.path, m.layers[i] as Descriptor, send).finally(() => { running--; startNext(); });
+        p.catch(() => undefined);
+        downloads.set(i, p);
+      }
+    };
+    for (let i = 0; i < m.layers.length; i++) {
+      const id = shortId((m.layers[i] as Descriptor).digest);
+      if (i < firstMissing) { layerStatus(send, id, 'Already exists'); continue; }
+      layerStatus(send, id, 'Pulling fs layer');
+      queue.push(i);
+    }
+    if (queue.length > MAX_CONCURRENT_DOWNLOADS) for (const i of queue.slice(MAX_CONCURRENT_DOWNLOADS)) layerStatus(send, shortId((m.layers[i] as Descriptor).digest), 'Waiting');
+    startNext();
+    const layerSizes: number[] = [];
+    for (let i = 0; i < m.layers.length; i++) {
+      const l = m.layers[i] as Descriptor;
+      if (i < firstMissing) {
+        const prev = images.list().find((x) => x.chainIds[i] === chains[i]);
+        layerSizes.push(prev?.layerSizes[i] ?? 0);
+        continue;
+      }
+      await waitFor(downloads, i);
+      const size = await this.#unpack(l, chains[i - 1] ?? '', chains[i] ?? '', diffIds[i] ?? '', send);
+      layerSizes.push(size);
+    }
+    const rec = await images.recordImage(configBytes, layerSizes, {
+      manifest: { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length },
+      layerBlobs: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })),
+      repoDigest,
+    });
+    await images.content.ingest(manifest.bytes, { digest: manifest.digest });
+    return done(rec, true);
+  }
+
+  /** One compressed layer into the content store, verified; shared with any concurrent pull of it. */
+  async #download(client: RegistryClient, repo: string, l: Descriptor, send: ProgressSink): Promise<void> {
+    const id = shortId(l.digest);
+    const content = this.#images.content;
+    if (await content.info(l.digest).then((i) => i.size === l.size, () => false)) {
+      layerStatus(send, id, 'Download complete');
+      return;
+    }
+    let p = inflight.get(l.digest);
+    if (!p) {
+      p = (async () => {
+        const body = await client.getBlob(repo, l.digest);
+        const tick = byteProgress(send, id, 'Downloading', l.size);
+        let n = 0;
+        const counted = (async function* (): AsyncGenerator<Uint8Array> {
+          for await (const c of body as AsyncIterable<Buffer>) {
+            n += c.length;
+            if (n > l.size) throw new InvalidParameterError(`layer ${l.digest} is larger than the ${l.size} bytes its manifest says`);
+            tick(n);
+            yield c;
+          }
+        })();
+        try {
+          await content.ingest(counted, { digest: l.digest, size: l.size });
+        } catch (err) {
+          throw new InvalidParameterError(`failed to verify layer ${l.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+      })().finally(() => inflight.delete(l.digest));
+      inflight.set(l.digest, p);
+    }
+    await p;
+    layerStatus(send, id, 'Verifying Checksum');
+    layerStatus(send, id, 'Download complete');
+  }
+
+  /** Unpacks a downloaded layer onto its parent chain (once per chain ID); returns its unpacked size. */
+  async #unpack(l: Descriptor, parent: string, chain: string, diffId: string, send: ProgressSink): Promise<number> {
+    const id = shortId(l.digest);
+    const images = this.#images;
+    const exists = (): Promise<boolean> => images.snapshots.stat(chain).then(() => true, () => false);
+    let size = 0;
+    for (;;) {
+      const running = unpacking.get(chain);
+      if (!running) break;
+      await running.catch(() => undefined);
+    }
+    if (!(await exists())) {
+      const job = (async () => {
+        const blob = await images.content.read(l.digest);
+        const tick = byteProgress(send, id, 'Extracting', l.size);
+        let n = 0;
+        const counted = (async function* (): AsyncGenerator<Uint8Array> {
+          for await (const c of blob as AsyncIterable<Buffer>) { n += c.length; tick(n); yield c; }
+        })();
+        const applied = await images.applyLayer(readableFrom(counted), parent, { keepTar: false, expectDiffId: diffId });
+        if (applied.chainId !== chain) throw new InvalidParameterError(`layer ${l.digest} unpacked to chain ${applied.chainId}, expected ${chain}`);
+        size = applied.size;
+      })().finally(() => unpacking.delete(chain));
+      unpacking.set(chain, job);
+      await job;
+    } else {
+      const owner = images.list().find((x) => x.chainIds.includes(chain));
+      size = owner?.layerSizes[owner.chainIds.indexOf(chain)] ?? 0;
+    }
+    layerStatus(send, id, 'Pull complete');
+    return size;
+  }
+}
+
+function readableFrom(it: AsyncIterable<Uint8Array>): Readable {
+  return Readable.from(it, { objectMode: false });
+}
+
+async function waitFor(downloads: Map<number, Promise<void>>, i: number): Promise<void> {
+  for (let k = 0; k < 10_000; k++) {
+    const p = downloads.get(i);
+    if (p) { await p; return; }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`layer ${i} was never scheduled`);
+}
+
+/** The index entry for the wanted platform (variant optional, as containerd's matcher). */
+function pickPlatform(list: Descriptor[], want: { os: string; architecture: string; variant?: string }): Descriptor | undefined {
+  const cands = list.filter((d) => isManifest(d.mediaType) && d.platform?.os === want.os && d.platform?.architecture === want.architecture);
+  if (want.variant) return cands.find((d) => d.platform?.variant === want.variant);
+  return cands.find((d) => !d.platform?.variant || (want.architecture === 'arm64' && d.platform.variant === 'v8')) ?? cands[0];
+}
+
+/** docker's wording for a pull that cannot start. */
+function pullError(r: Reference, err: unknown): unknown {
+  if (err instanceof NotFoundError) {
+    if (r.domain === 'docker.io') {
+      return new NotFoundError(`pull access denied for ${familiarName(r)}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied`, { cause: err });
+    }
+    return new NotFoundError(`manifest for ${familiarString(r)} not found: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
