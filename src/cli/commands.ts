@@ -159,7 +159,7 @@ export const commands: readonly CommandSpec[] = [
     flags: [s('password', 'Password or Personal Access Token (PAT)', 'p'), b('password-stdin', 'Take the Password or Personal Access Token (PAT) from stdin'), s('username', 'Username', 'u')],
     load: async () => (await import('./commands/misc.js')).loginCommand },
   { names: ['logout'], usage: '[SERVER]', desc: 'Log out from a registry', args: { max: 1 },
-    flags: [], load: async () => (await import('./commands/misc.js')).loginCommand },
+    flags: [], load: async () => (await import('./commands/misc.js')).logoutCommand },
 ];
 
 /** Management groups: `pier container`, `pier image`, `pier system`. */

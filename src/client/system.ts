@@ -19,6 +19,11 @@ export class SystemClient {
 
   info(): Promise<InfoResponse> { return this.#t.json('GET', '/info'); }
 
+  /** POST /auth: the daemon checks the credentials against the registry. */
+  auth(a: { username: string; password: string; serveraddress: string }): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.#t.json('POST', '/auth', { json: a });
+  }
+
   df(): Promise<DiskUsage> { return this.#t.json('GET', '/system/df'); }
 
   /** GET /events: a JSON-lines stream; `since`/`until` are unix seconds (may carry .nanoseconds). */

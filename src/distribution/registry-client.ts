@@ -155,7 +155,32 @@ export class RegistryClient {
     const st = res.statusCode ?? 0;
     if (st >= 200 && st < 300) return;
     const body = method(res) === 'HEAD' ? Buffer.alloc(0) : await readBody(res, 1 << 20).catch(() => Buffer.alloc(0));
+    if (st === 401 && body.length === 0) {
+      // dockerd's words: no credentials for a Basic registry, or ones it refuses.
+      throw new UnauthorizedError(this.#o.auth?.username ? 'unauthorized: incorrect username or password' : 'no basic auth credentials');
+    }
     throw classify(st, `${what}: ${registryErrorText(st, body)}`);
+  }
+
+  /**
+   * Checks credentials as `docker login` does: a token fetched with them (Bearer
+   * registries) or `GET /v2/` answered 200 with them (Basic). UnauthorizedError when refused.
+   */
+  async login(): Promise<void> {
+    await this.ping();
+    const c = this.#challenge;
+    if (!c) return; // the registry asks for nothing: any credentials "work", as with dockerd
+    if (!this.#o.auth?.username && !this.#o.auth?.identitytoken) throw new UnauthorizedError('unauthorized: authentication required');
+    if (c.scheme === 'bearer') { await this.#fetchToken(c, '', this.#basic()); return; }
+    const res = await this.request('GET', '/v2/', { scope: '' });
+    res.resume();
+    if (res.statusCode === 401) throw new UnauthorizedError(`login attempt to ${new URL('/v2/', this.#base).href} failed with status: 401 Unauthorized`);
+    await this.#check(res, 'login');
+  }
+
+  #basic(): string | undefined {
+    const a = this.#o.auth;
+    return a?.username ? `Basic ${Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64')}` : undefined;
   }
 
   static pullScope(repo: string): string { return `repository:${repo}:pull`; }

@@ -253,6 +253,11 @@ export class ImageService {
     return this.#refs.all().map((r) => r.ref).filter((r) => r.startsWith(prefix)).map((r) => r.slice(prefix.length));
   }
 
+  /** `docker login`'s check of credentials against a registry host (`docker.io` for Docker Hub). */
+  async login(domain: string, auth: RegistryAuth): Promise<void> {
+    await new RegistryClient({ domain, insecure: isInsecureRegistry(domain, this.#o.insecureRegistries ?? []), auth }).login();
+  }
+
   /** The tags of a repository at its registry (`docker pull -a`). */
   async remoteTags(ref: Reference, auth?: RegistryAuth): Promise<string[]> {
     const c = new RegistryClient({ domain: ref.domain, insecure: isInsecureRegistry(ref.domain, this.#o.insecureRegistries ?? []), ...(auth ? { auth } : {}) });

@@ -3,7 +3,7 @@ import type { RegistryAuth } from '../../distribution/index.js';
 import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
 import { parseReference, withDefaultTag, familiarName, familiarString, fullString } from '../../pkg/reference/index.js';
 import type { ImageRecord } from '../../images/index.js';
-import { COMMON_HEADERS, qbool, type Ctx } from '../http.js';
+import { COMMON_HEADERS, qbool, readJson, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
 
@@ -103,6 +103,14 @@ export function imageRoutes(r: Router, b: Backend): void {
     }
     ctx.res?.end();
     return undefined;
+  });
+  r.post('/auth', async (ctx) => {
+    const body = await readJson(ctx.req) as Record<string, unknown> | null;
+    const str = (k: string): string => (typeof body?.[k] === 'string' ? body[k] as string : '');
+    const server = str('serveraddress').replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+    const domain = !server || ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(server) ? 'docker.io' : server;
+    await b.images.login(domain, { username: str('username'), password: str('password'), ...(str('identitytoken') ? { identitytoken: str('identitytoken') } : {}) });
+    return { json: { Status: 'Login Succeeded', IdentityToken: '' } };
   });
   r.post('/images/create', async (ctx) => {
     const q = ctx.query;

@@ -109,7 +109,33 @@ export const exportCommand: Handler = async (ctx) => {
   }
 };
 
-export const loginCommand: Handler = async () => {
-  writeErr('not implemented yet (issue #5)\n');
-  return 1;
+/** `pier login`: checks the credentials through the daemon, then keeps them in config.json as docker does. */
+export const loginCommand: Handler = async (ctx) => {
+  const { HUB_SERVER, normaliseServer, storeAuth, configPath } = await import('../registry-auth.js');
+  const server = ctx.args[0] ? normaliseServer(ctx.args[0]) : HUB_SERVER;
+  const username = ctx.flags.string('username') ?? '';
+  let password = ctx.flags.string('password') ?? '';
+  if (ctx.flags.bool('password-stdin')) {
+    if (password) throw new StatusError(1, '--password and --password-stdin are mutually exclusive');
+    if (!username) throw new StatusError(1, 'Must provide --username with --password-stdin');
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  } else if (password) {
+    writeErr('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
+  }
+  if (!username || !password) throw new StatusError(1, 'Error: Cannot perform an interactive login from a non TTY device');
+  await ctx.client().system.auth({ username, password, serveraddress: server });
+  storeAuth(server, { username, password }, ctx.env);
+  writeErr(`WARNING! Your credentials are stored unencrypted in '${configPath(ctx.env)}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`);
+  writeOut('Login Succeeded\n');
+};
+
+/** `pier logout`: forgets the stored credentials for a registry. */
+export const logoutCommand: Handler = async (ctx) => {
+  const { HUB_SERVER, normaliseServer, storeAuth } = await import('../registry-auth.js');
+  const server = ctx.args[0] ? normaliseServer(ctx.args[0]) : HUB_SERVER;
+  const had = storeAuth(server, undefined, ctx.env);
+  if (!had) { writeOut(`Not logged in to ${server}\n`); return; }
+  writeOut(`Removing login credentials for ${server}\n`);
 };
