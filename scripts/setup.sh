@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything pier needs on a fresh Debian 12 machine, as root: the
-# apt packages (OCI runtime, monitor, base-image source, tools), the npm
+# apt packages (OCI runtime, monitor, base-image source, tools; skopeo for the
+# registry tests: Debian's docker-registry is left out, its package starts a
+# service on :5000, and the tests use it only where installed), the npm
 # dependencies (including the pinned Node.js 24), the build, and the `pier`
 # and `pierd` commands on PATH. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(crun runc conmon busybox-static tini iproute2 procps attr util-linux golang-github-containers-common gcc libc6-dev ca-certificates hyperfine)
+APT_PACKAGES=(crun runc conmon busybox-static tini iproute2 procps attr util-linux golang-github-containers-common gcc libc6-dev ca-certificates hyperfine skopeo apache2-utils)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,177 @@
+// End to end: pull and push through pierd with the real docker CLI (and pier's),
+// against pier's own registry and, where installed, Debian's docker-registry
+// (CNCF distribution); skopeo as the outside client that must agree.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { usePrivateDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
+import { e2eSkip } from '../../harness/clients.js';
+import { boundCli, docker } from '../cli/cli-helpers.js';
+import { distributionBin, startDistribution, startPierRegistry, writeLayeredLayout, type TestRegistry } from './registry-fixtures.js';
+
+const execFileP = promisify(execFile);
+const skip = e2eSkip('image distribution e2e', { needsDocker: true }) || (!existsSync('/usr/bin/skopeo') ? 'skopeo is not installed' : false);
+if (skip === 'skopeo is not installed') console.log('# skipping image distribution e2e: skopeo is not installed');
+
+let d: PrivateDaemon;
+const dk = boundCli(docker, () => d);
+const pier = boundCli(pierBin, () => d);
+usePrivateDaemon(skip, (x) => { d = x; });
+
+let tmp: string;
+const registries: TestRegistry[] = [];
+before(() => { tmp = mkdtempSync(join(tmpdir(), 'pier-dist-e2e-')); });
+after(async () => {
+  for (const r of registries) await r.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function registry(kind: 'pier' | 'distribution', name: string, opts: { htpasswd?: string } = {}): Promise<TestRegistry> {
+  const root = join(tmp, name);
+  const r = kind === 'pier'
+    ? await startPierRegistry(root, opts.htpasswd ? ['--htpasswd', opts.htpasswd] : [])
+    : await startDistribution(root, opts);
+  registries.push(r);
+  return r;
+}
+
+const skopeo = async (...args: string[]): Promise<string> => (await execFileP('skopeo', args, { maxBuffer: 16 << 20 })).stdout;
+
+const kinds: ('pier' | 'distribution')[] = distributionBin ? ['pier', 'distribution'] : ['pier'];
+
+for (const kind of kinds) {
+  test(`docker push, rmi and pull through pierd round-trip an image at ${kind}'s registry; skopeo sees the same digest`, { skip }, async () => {
+    const reg = await registry(kind, `rt-${kind}`);
+    const name = `${reg.host}/team/busybox:1`;
+    await dk.ok('tag', 'busybox', name);
+    const push = await dk.run(['push', name]);
+    assert.equal(push.code, 0, push.stderr);
+    const m = /1: digest: (sha256:[a-f0-9]{64}) size: \d+/.exec(push.stdout);
+    assert.ok(m, push.stdout);
+    const inspected = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${name}`)) as { Digest: string; Layers: string[] };
+    assert.equal(inspected.Digest, m[1]);
+    // Pushing again: every layer is already there.
+    assert.match((await dk.ok('push', name)), /Layer already exists/);
+    await dk.ok('rmi', name);
+    const run = await dk.run(['run', '--rm', name, 'echo', 'pulled-on-demand']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, 'pulled-on-demand\n');
+    assert.match(run.stderr, new RegExp(`Unable to find image '${name.replace(/[.]/g, '\\.')}' locally`));
+    assert.ok((JSON.parse(await dk.fmt('{{json .RepoDigests}}', name)) as string[]).includes(`${reg.host}/team/busybox@${m[1]}`));
+  });
+}
+
+test('a two-layer image copied in by skopeo pulls with its whiteout, opaque dir and hard link applied', { skip }, async () => {
+  const reg = await registry('pier', 'layered');
+  const layout = join(tmp, 'layout');
+  const { manifestDigest, diffIds } = await writeLayeredLayout(layout, 'v1');
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/team/layered:v1`);
+  const name = `${reg.host}/team/layered:v1`;
+  const pull = await dk.run(['pull', name]);
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.match(pull.stdout, /Pull complete/);
+  assert.match(pull.stdout, new RegExp(`Digest: ${manifestDigest}`));
+  assert.match(pull.stdout, new RegExp(`Status: Downloaded newer image for ${name.replace(/[.]/g, '\\.')}`));
+  assert.equal(await dk.fmt('{{json .RootFS.Layers}}', name), JSON.stringify(diffIds));
+  const out = await dk.ok('run', '--rm', name, 'sh', '-c', 'cat /etc/a.txt; test -e /etc/b.txt || echo b-gone; ls /dir; cat /etc/hl; stat -c %h /etc/hl');
+  // a.txt rewritten above the hard link: the link keeps layer one's inode, as on dockerd's overlay2.
+  assert.equal(out, 'one-v2\nb-gone\nnew\none\n2\n');
+  // The second pull of the same reference is a no-op.
+  assert.match(await dk.ok('pull', name), /Image is up to date/);
+  assert.equal((await dk.ok('history', '-q', name)).trim().split('\n').length, 2);
+});
+
+test('a corrupted layer is refused and leaves neither image nor partial blob', { skip: skip || (!distributionBin && 'docker-registry is not installed') }, async () => {
+  const reg = await registry('distribution', 'corrupt');
+  const layout = join(tmp, 'layout-c');
+  await writeLayeredLayout(layout, 'v1', 'corrupt');
+  const name = `${reg.host}/team/corrupt:v1`;
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${name}`);
+  const m = JSON.parse(await skopeo('inspect', '--tls-verify=false', '--raw', `docker://${name}`)) as { layers: { digest: string }[] };
+  const hex = m.layers[1]?.digest.slice(7) ?? '';
+  const data = join(tmp, 'corrupt', 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+  const bytes = readFileSync(data);
+  bytes[bytes.length - 10] = (bytes[bytes.length - 10] ?? 0) ^ 0xff;
+  writeFileSync(data, bytes);
+  const pull = await dk.run(['pull', name]);
+  assert.equal(pull.code, 1, pull.stdout);
+  assert.match(pull.stderr, /failed to verify layer sha256:[a-f0-9]{64}/);
+  assert.equal((await dk.ok('images', '-q', `${reg.host}/team/corrupt`)).trim(), '');
+  assert.deepEqual(readdirSync(join(d.root, 'data', 'content', 'ingest')), []);
+});
+
+test('login to a registry with htpasswd: refused, accepted, push, logout', { skip: skip || (!existsSync('/usr/bin/htpasswd') && 'htpasswd (apache2-utils) is not installed') }, async () => {
+  const pw = join(tmp, 'htpasswd');
+  writeFileSync(pw, (await execFileP('htpasswd', ['-Bbn', 'alice', 's3cret'])).stdout);
+  const reg = await registry(distributionBin ? 'distribution' : 'pier', 'auth', { htpasswd: pw });
+  const cfg = join(tmp, 'docker-config');
+  const env = { ...d.env, DOCKER_CONFIG: cfg };
+  const as = async (bin: string, args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const child = execFileP(bin, args, { env });
+      if (input) { child.child.stdin?.end(input); } else child.child.stdin?.end();
+      const r = await child;
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (e) {
+      const x = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof x.code === 'number' ? x.code : 1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
+    }
+  };
+  const name = `${reg.host}/alice/busybox:1`;
+  await dk.ok('tag', 'busybox', name);
+  const anon = await as(docker, ['push', name]);
+  assert.equal(anon.code, 1);
+  assert.match(anon.stderr, /no basic auth credentials|unauthorized/);
+  const bad = await as(docker, ['login', '-u', 'alice', '--password-stdin', reg.host], 'wrong\n');
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /401 Unauthorized|unauthorized/);
+  const good = await as(pierBin, ['login', '-u', 'alice', '--password-stdin', reg.host], 's3cret\n');
+  assert.equal(good.code, 0, good.stderr);
+  assert.equal(good.stdout, 'Login Succeeded\n');
+  const stored = JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+  assert.equal(Buffer.from(stored.auths[reg.host]?.auth ?? '', 'base64').toString(), 'alice:s3cret');
+  // docker reads what pier login stored, and the push goes through.
+  const push = await as(docker, ['push', name]);
+  assert.equal(push.code, 0, push.stderr);
+  const out = await as(pierBin, ['logout', reg.host]);
+  assert.equal(out.stdout, `Removing login credentials for ${reg.host}\n`);
+  assert.equal((await as(pierBin, ['push', name])).code, 1);
+});
+
+test('pier push and pier pull: the same stream as docker, two concurrent pulls share one download', { skip }, async () => {
+  const reg = await registry('pier', 'cli');
+  const layout = join(tmp, 'layout-p');
+  await writeLayeredLayout(layout, 'v1', 'cli');
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/team/p:v1`);
+  const name = `${reg.host}/team/p:v1`;
+  const [a, b] = await Promise.all([pier.run(['pull', name]), dk.run(['pull', name])]);
+  assert.equal(a.code, 0, a.stderr);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(a.stdout, new RegExp(`${name.replace(/[.]/g, '\\.')}\\n$`));
+  await pier.ok('tag', name, `${reg.host}/team/copy:v2`);
+  const push = await pier.run(['push', `${reg.host}/team/copy:v2`]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /The push refers to repository \[127\.0\.0\.1:\d+\/team\/copy\]/);
+  assert.match(push.stdout, /v2: digest: sha256:[a-f0-9]{64} size: \d+/);
+  // Same image, same manifest bytes: the pushed digest is the pulled one.
+  const src = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${name}`)) as { Digest: string };
+  const dst = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${reg.host}/team/copy:v2`)) as { Digest: string };
+  assert.equal(dst.Digest, src.Digest);
+});
+
+test('pull errors are docker\'s: unknown tag, unreachable registry, no such local tag to push', { skip }, async () => {
+  const reg = await registry('pier', 'errors');
+  const missing = await dk.run(['pull', `${reg.host}/team/none:1`]);
+  assert.equal(missing.code, 1);
+  assert.equal(missing.stderr, `Error response from daemon: manifest for ${reg.host}/team/none:1 not found: manifest unknown: manifest unknown\n`);
+  const down = await dk.run(['pull', '127.0.0.1:1/x:1']);
+  assert.equal(down.code, 1);
+  assert.equal(down.stderr, 'Error response from daemon: Get "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused\n');
+  const nopush = await dk.run(['push', `${reg.host}/team/never:1`]);
+  assert.equal(nopush.code, 1);
+  assert.equal(nopush.stderr, `Error response from daemon: An image does not exist locally with the tag: ${reg.host}/team/never\n`);
+});
