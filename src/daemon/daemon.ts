@@ -93,7 +93,7 @@ export class Daemon {
     await Promise.all([...runtimes.values()].map((r) => r.useSealedCopy()));
     let containers: ContainerService | undefined;
     const images = new ImageService({
-      store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries,
+      store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries, tmpRoot: join(cfg.dataRoot, 'tmp'),
       containersUsing: (id) => containers?.usingImage(id) ?? [],
     });
     let seccompProfile: unknown;

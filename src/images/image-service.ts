@@ -13,6 +13,10 @@ import { buildBusyboxLayer, busyboxImageConfig } from './busybox-layer.js';
 import { RegistryClient, isInsecureRegistry, type RegistryAuth } from '../distribution/index.js';
 import { Puller } from './puller.js';
 import { Pusher } from './pusher.js';
+import { loadImages, saveImages } from './archive.js';
+import { commitContainer, type CommitRequest } from './commit.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ProgressSink } from './progress.js';
 
 /** The image config JSON (OCI image-spec config / docker schema2). */
@@ -59,6 +63,8 @@ export interface ImageServiceOptions {
   snapshots: Snapshotter;
   events: EventBus;
   log: Logger;
+  /** A private scratch directory under the data root (docker load unpacks there). */
+  tmpRoot?: string;
   /** Registries reached over HTTP / without TLS verification besides loopback ones (daemon config). */
   insecureRegistries?: readonly string[];
   /** Containers using an image (wired by the daemon; images knows nothing of containers). */
@@ -262,6 +268,21 @@ export class ImageService {
   async remoteTags(ref: Reference, auth?: RegistryAuth): Promise<string[]> {
     const c = new RegistryClient({ domain: ref.domain, insecure: isInsecureRegistry(ref.domain, this.#o.insecureRegistries ?? []), ...(auth ? { auth } : {}) });
     return c.listTags(ref.path);
+  }
+
+  /** `docker save`: an archive stream of the named images. */
+  save(names: readonly string[]): Readable {
+    return saveImages(this, names);
+  }
+
+  /** `docker load`: the lines docker prints (`Loaded image: …`). */
+  load(body: Readable): Promise<string[]> {
+    return loadImages(this, body, this.#o.tmpRoot ?? join(tmpdir(), 'pier-load'));
+  }
+
+  /** `docker commit`. */
+  commit(r: CommitRequest): Promise<ImageRecord> {
+    return commitContainer(this, r);
   }
 
   /** Saves changed metadata of a known image (repo digests after a push …). */

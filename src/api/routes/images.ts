@@ -104,6 +104,44 @@ export function imageRoutes(r: Router, b: Backend): void {
     ctx.res?.end();
     return undefined;
   });
+  const save = (ctx: Ctx, names: string[]): undefined => {
+    if (names.length === 0) throw new InvalidParameterError('no images named');
+    const stream = b.images.save(names); // NotFoundError before the 200
+    const res = ctx.res;
+    if (!res) return undefined;
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar' });
+    stream.on('error', (err) => { b.log.warn('image save failed', { err: messageOf(err) }); res.destroy(err); });
+    stream.pipe(res);
+    return undefined;
+  };
+  r.get('/images/get', (ctx) => save(ctx, ctx.query.getAll('names').flatMap((n) => n.split(',')).filter(Boolean)));
+  r.get('/images/{name*}/get', (ctx) => save(ctx, [ctx.params['name'] ?? '']));
+  r.post('/images/load', async (ctx) => {
+    const quiet = qbool(ctx.query, 'quiet');
+    const lines = await b.images.load(ctx.req);
+    const res = ctx.res;
+    if (!res) return undefined;
+    res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+    for (const l of lines) res.write(`${JSON.stringify({ stream: `${l}\n` })}\r\n`);
+    void quiet;
+    res.end();
+    return undefined;
+  });
+  r.post('/commit', async (ctx) => {
+    const q = ctx.query;
+    const c = b.containers.get(q.get('container') ?? '');
+    const body = await readJson(ctx.req).catch(() => null) as Record<string, unknown> | null;
+    const overrides: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body ?? {})) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '') overrides[k] = v;
+    for (const ch of q.getAll('changes')) applyChange(overrides, ch);
+    const rec = await b.images.commit({
+      parentId: c.Image, upperDir: await b.images.snapshots.dir(c.pier.snapshotKey), containerId: c.Id,
+      containerConfig: c.Config as unknown as Record<string, unknown>, overrides,
+      ...(q.get('comment') ? { comment: q.get('comment') ?? '' } : {}), ...(q.get('author') ? { author: q.get('author') ?? '' } : {}),
+      ...(q.get('repo') ? { repo: q.get('repo') ?? '' } : {}), ...(q.get('tag') ? { tag: q.get('tag') ?? '' } : {}),
+    });
+    return { status: 201, json: { Id: rec.id } };
+  });
   r.post('/auth', async (ctx) => {
     const body = await readJson(ctx.req) as Record<string, unknown> | null;
     const str = (k: string): string => (typeof body?.[k] === 'string' ? body[k] as string : '');
