@@ -40,6 +40,24 @@ export class ImagesClient {
     });
   }
 
+  /** GET /images/get?names=…: a docker-archive tar of the images. */
+  save(names: readonly string[]): Promise<Response> {
+    return this.#t.request('GET', '/images/get', { query: { names: [...names] } });
+  }
+
+  /** POST /images/load: the archive as the body; JSON lines back. */
+  load(body: Readable, opts: { quiet?: boolean } = {}): Promise<Response> {
+    return this.#t.request('POST', '/images/load', { query: { quiet: opts.quiet ? '1' : undefined }, body, contentType: 'application/x-tar' });
+  }
+
+  /** POST /commit: a container's changes as a new image; resolves its ID. */
+  commit(container: string, o: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[] }): Promise<{ Id: string }> {
+    return this.#t.json('POST', '/commit', {
+      query: { container, repo: o.repo || undefined, tag: o.tag || undefined, comment: o.comment || undefined, author: o.author || undefined, pause: o.pause === false ? '0' : '1', changes: o.changes && o.changes.length ? o.changes : undefined },
+      json: {},
+    });
+  }
+
   /** POST /images/create?fromSrc=-: imports a rootfs tarball sent as the body. */
   import(body: Readable, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string }): Promise<Response> {
     return this.#t.request('POST', '/images/create', {

@@ -1,0 +1,106 @@
+// End to end: docker save / load / commit / history through pierd, with the real
+// docker CLI and pier, including archives made elsewhere and hostile ones.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { usePrivateDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
+import { e2eSkip } from '../../harness/clients.js';
+import { boundCli, docker, removeContainers } from '../cli/cli-helpers.js';
+import { writeLayeredLayout } from './registry-fixtures.js';
+
+const execFileP = promisify(execFile);
+const skip = e2eSkip('image archive e2e', { needsDocker: true });
+
+let d: PrivateDaemon;
+const dk = boundCli(docker, () => d);
+const pier = boundCli(pierBin, () => d);
+usePrivateDaemon(skip, (x) => { d = x; });
+
+let tmp: string;
+before(() => { tmp = mkdtempSync(join(tmpdir(), 'pier-archive-e2e-')); });
+after(() => { rmSync(tmp, { recursive: true, force: true }); });
+
+const scratchEmpty = (): void => {
+  let left: string[] = [];
+  try { left = readdirSync(join(d.root, 'data', 'tmp')); } catch { /* never made */ }
+  assert.deepEqual(left, [], 'load leaves nothing in its scratch dir');
+};
+
+test('commit keeps the container\'s changes (a deleted file stays deleted) and -c, -m; history lists it', { skip }, async (t) => {
+  t.after(() => removeContainers(d, 'ar-commit'));
+  await dk.ok('run', '--name', 'ar-commit', 'busybox', 'sh', '-c', 'echo made > /made; rm /etc/group');
+  const id = (await pier.ok('commit', '-c', 'CMD ["cat","/made"]', '-c', 'ENV A=1', '-m', 'snapshot one', 'ar-commit', 'ar/committed:1')).trim();
+  assert.match(id, /^sha256:[a-f0-9]{64}$/);
+  assert.equal(await dk.ok('run', '--rm', 'ar/committed:1'), 'made\n');
+  assert.equal(await dk.ok('run', '--rm', 'ar/committed:1', 'sh', '-c', 'test -e /etc/group || echo gone; echo $A'), 'gone\n1\n');
+  const hist = (await dk.ok('history', '--format', '{{.Comment}}|{{.CreatedBy}}', 'ar/committed:1')).trim().split('\n');
+  assert.equal(hist.length, 2);
+  assert.equal(hist[0], 'snapshot one|sh -c echo made > /made; rm /etc/group');
+  assert.equal(await dk.fmt('{{.Parent}}', 'ar/committed:1'), await dk.fmt('{{.Id}}', 'busybox'));
+});
+
+test('save of two images, rmi, load: same IDs and tags back; pier save | docker load works too', { skip }, async () => {
+  await dk.ok('tag', 'busybox', 'ar/second:2');
+  const file = join(tmp, 'two.tar');
+  await dk.ok('save', '-o', file, 'busybox', 'ar/second:2');
+  const listing = (await execFileP('tar', ['tf', file])).stdout.split('\n');
+  for (const f of ['manifest.json', 'index.json', 'oci-layout']) assert.ok(listing.includes(f), `${f} in the archive`);
+  const id = await dk.fmt('{{.Id}}', 'busybox');
+  await dk.ok('rmi', 'ar/second:2');
+  const load = await dk.run(['load', '-i', file]);
+  assert.equal(load.code, 0, load.stderr);
+  assert.match(load.stdout, /Loaded image: ar\/second:2\n/);
+  assert.match(load.stdout, /Loaded image: busybox:latest\n/);
+  assert.equal(await dk.fmt('{{.Id}}', 'ar/second:2'), id);
+  // pier's save, streamed into docker's load.
+  const piped = await execFileP('bash', ['-c', `${pierBin} save ar/second:2 | ${docker} load`], { env: d.env });
+  assert.equal(piped.stdout, 'Loaded image: ar/second:2\n');
+  scratchEmpty();
+});
+
+test('load takes a bare OCI layout with gzip layers', { skip }, async () => {
+  const layout = join(tmp, 'oci');
+  await writeLayeredLayout(layout, 'v1', 'archive');
+  // docker load names it from io.containerd.image.name; add it as an OCI layout from elsewhere would.
+  const idx = join(layout, 'index.json');
+  const j = JSON.parse((await import('node:fs')).readFileSync(idx, 'utf8')) as { manifests: { annotations: Record<string, string> }[] };
+  for (const m of j.manifests) m.annotations['io.containerd.image.name'] = 'docker.io/ar/oci:v1';
+  writeFileSync(idx, JSON.stringify(j));
+  const tarFile = join(tmp, 'oci.tar');
+  await execFileP('tar', ['-C', layout, '-cf', tarFile, '.']);
+  const load = await pier.run(['load', '-i', tarFile]);
+  assert.equal(load.code, 0, load.stderr);
+  assert.equal(load.stdout, 'Loaded image: ar/oci:v1\n');
+  assert.equal(await dk.ok('run', '--rm', 'ar/oci:v1', 'cat', '/etc/a.txt'), 'one-v2\n');
+  scratchEmpty();
+});
+
+test('hostile archives are refused with a clear error and leave nothing', { skip }, async () => {
+  // manifest.json pointing outside the archive
+  const evil = join(tmp, 'evil');
+  mkdirSync(evil, { recursive: true });
+  writeFileSync(join(evil, 'manifest.json'), JSON.stringify([{ Config: '../../../../etc/hostname', RepoTags: ['ar/evil:1'], Layers: [] }]));
+  await execFileP('tar', ['-C', evil, '-cf', join(tmp, 'evil.tar'), 'manifest.json']);
+  const r1 = await dk.run(['load', '-i', join(tmp, 'evil.tar')]);
+  assert.equal(r1.code, 1);
+  assert.match(r1.stderr, /invalid archive: \.\.\/\.\.\/\.\.\/\.\.\/etc\/hostname points outside it/);
+  // a layer whose content is not what the config says
+  const bad = join(tmp, 'bad');
+  mkdirSync(join(bad, 'blobs', 'sha256'), { recursive: true });
+  const layer = (await execFileP('bash', ['-c', `cd ${tmp} && echo hi > f && tar cf - f | base64 -w0`])).stdout;
+  writeFileSync(join(bad, 'blobs', 'sha256', 'l'), Buffer.from(layer, 'base64'));
+  const cfg = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${'0'.repeat(64)}`] } });
+  writeFileSync(join(bad, 'c.json'), cfg);
+  writeFileSync(join(bad, 'manifest.json'), JSON.stringify([{ Config: 'c.json', RepoTags: ['ar/bad:1'], Layers: ['blobs/sha256/l'] }]));
+  await execFileP('tar', ['-C', bad, '-cf', join(tmp, 'bad.tar'), '.']);
+  const r2 = await dk.run(['load', '-i', join(tmp, 'bad.tar')]);
+  assert.equal(r2.code, 1);
+  assert.match(r2.stderr, /does not match the image config's diff ID/);
+  assert.equal((await dk.ok('images', '-q', 'ar/bad')).trim(), '');
+  assert.equal((await dk.ok('images', '-q', 'ar/evil')).trim(), '');
+  scratchEmpty();
+});
