@@ -76,6 +76,7 @@ const endpoints: EndpointTable = {
 };
 
 const DAY_MS = 24 * 60 * 60_000;
+const PURGE_INTERVAL_MS = 60 * 60_000;
 
 function isClientGone(err: unknown, req: IncomingMessage, res: ServerResponse): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -85,7 +86,7 @@ function isClientGone(err: unknown, req: IncomingMessage, res: ServerResponse): 
 /**
  * RegistryServer: an OCI distribution-spec v2 registry over a StorageDriver.
  *
- * Lifecycle: construct, `listen()` (purges stale uploads, then binds), serve,
+ * Lifecycle: construct, `listen()` (purges stale uploads, then binds; purges again hourly), serve,
  * `close()` (stops accepting, lets in-flight requests finish for a moment, then
  * cuts the rest; idempotent).
  */
@@ -97,6 +98,7 @@ export class RegistryServer {
   readonly #challenge: string;
   #url: string | undefined;
   #closing: Promise<void> | undefined;
+  #purgeTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RegistryServerOptions) {
     this.#opts = opts;
@@ -124,12 +126,7 @@ export class RegistryServer {
 
   /** Purges stale uploads, then listens. Rejects with the listen error (EADDRINUSE…). */
   async listen(opts: ListenOptions): Promise<{ url: string; host: string; port: number }> {
-    try {
-      const n = await this.#stores.uploads.purgeStale(this.#opts.staleUploadAgeMs ?? DAY_MS);
-      if (n > 0) this.#log.info('purged stale uploads', { count: n });
-    } catch (err) {
-      this.#log.warn('cannot purge stale uploads', { err });
-    }
+    await this.#purgeStale();
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
       this.#server.listen(opts.port, opts.host, () => {
@@ -137,14 +134,27 @@ export class RegistryServer {
         resolve();
       });
     });
+    // Abandoned uploads keep disk space (and a hash in memory): sweep them hourly too.
+    this.#purgeTimer = setInterval(() => { void this.#purgeStale(); }, PURGE_INTERVAL_MS);
+    this.#purgeTimer.unref();
     const addr = this.#server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.#url = `${this.#opts.tls ? 'https' : 'http'}://${host}:${addr.port}`;
     return { url: this.#url, host: addr.address, port: addr.port };
   }
 
+  async #purgeStale(): Promise<void> {
+    try {
+      const n = await this.#stores.uploads.purgeStale(this.#opts.staleUploadAgeMs ?? DAY_MS);
+      if (n > 0) this.#log.info('purged stale uploads', { count: n });
+    } catch (err) {
+      this.#log.warn('cannot purge stale uploads', { err });
+    }
+  }
+
   /** Stops the server; in-flight requests get `graceMs` to finish. Idempotent. */
   close(graceMs = 2000): Promise<void> {
+    clearInterval(this.#purgeTimer);
     this.#closing ??= new Promise<void>((resolve) => {
       if (!this.#server.listening) { resolve(); return; }
       const timer = setTimeout(() => this.#server.closeAllConnections(), graceMs);
