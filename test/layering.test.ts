@@ -11,7 +11,10 @@ const allowed: Record<string, (target: string) => boolean> = {
   cmd: () => true,
   daemon: () => true,
   api: (t) => t === 'api' || ['errdefs', 'pkg', 'kernel'].includes(t) || ['containers', 'images', 'volumes', 'networks', 'events', 'build', 'distribution'].includes(t),
-  cli: (t) => ['cli', 'client', 'pkg', 'errdefs'].includes(t),
+  // registry: `pier registry serve` runs pier's registry in the CLI's own process (its own
+  // process, as distribution's registry is); registry itself needs only pkg and errdefs,
+  // so the CLI still reaches no daemon internals.
+  cli: (t) => ['cli', 'client', 'registry', 'pkg', 'errdefs'].includes(t),
   client: (t) => ['client', 'pkg', 'errdefs'].includes(t),
   registry: (t) => ['registry', 'pkg', 'errdefs'].includes(t),
   containers: (t) => ['containers', 'images', 'volumes', 'networks', 'runtime', 'distribution', 'content', 'snapshots', 'store', 'events', 'errdefs', 'pkg', 'kernel'].includes(t),

@@ -42,7 +42,7 @@ export class LocalContentStore implements ContentStore {
 
   async read(digest: string, op?: Op): Promise<Readable> {
     await this.info(digest, op);
-    return createReadStream(this.path(digest), op?.signal ? { signal: op.signal } : {});
+    return createReadStream(this.path(digest), { highWaterMark: 1 << 20, ...(op?.signal ? { signal: op.signal } : {}) });
   }
 
   async readAll(digest: string, op?: Op): Promise<Buffer> {

@@ -168,8 +168,18 @@ export class ImageService {
    * refused. Nothing half-made is left on failure.
    */
   async applyLayer(body: Readable, parentChain: string, o: { keepTar?: boolean; expectDiffId?: string } = {}): Promise<{ diffId: string; chainId: string; size: number }> {
+    const x = await this.extractLayer(body, o);
+    return { ...x, chainId: await this.commitLayer(x, parentChain) };
+  }
+
+  /**
+   * The first half of applyLayer: unpacks into an active snapshot of its own (no
+   * parent: a layer's upper dir does not depend on the ones below, so layers of
+   * one pull unpack in parallel). `commitLayer` then puts it in its chain.
+   */
+  async extractLayer(body: Readable, o: { keepTar?: boolean; expectDiffId?: string } = {}): Promise<{ key: string; diffId: string; size: number }> {
     const key = `pier-extract-${Date.now()}-${Math.random().toString(16).slice(2)}`;
-    await this.#o.snapshots.prepare(key, parentChain);
+    await this.#o.snapshots.prepare(key, '');
     const keep = o.keepTar !== false;
     const writer = keep ? await this.#o.content.writer() : undefined;
     const hash = keep ? undefined : createHash('sha256');
@@ -190,18 +200,25 @@ export class ImageService {
         if (writer) await this.#o.content.delete(blob.digest).catch(() => undefined);
         throw new InvalidParameterError(`failed to register layer: layer digest ${blob.digest} does not match the image config's diff ID ${o.expectDiffId}`);
       }
-      const parentRec = parentChain;
-      const chainId = parentRec ? chainIds([parentRec, blob.digest])[1] ?? blob.digest : blob.digest;
-      try {
-        await this.#o.snapshots.stat(chainId);
-        await this.#o.snapshots.remove(key); // already unpacked: share it
-      } catch {
-        await this.#o.snapshots.commit(chainId, key);
-      }
-      return { diffId: blob.digest, chainId, size: blob.size };
+      return { key, diffId: blob.digest, size: blob.size };
     } catch (err) {
       await writer?.abort().catch(() => undefined);
       await this.#o.snapshots.remove(key).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Commits an extracted layer as the chain on top of `parentChain` (or drops it when that chain exists already). */
+  async commitLayer(x: { key: string; diffId: string }, parentChain: string): Promise<string> {
+    const chainId = parentChain ? chainIds([parentChain, x.diffId])[1] ?? x.diffId : x.diffId;
+    const exists = (): Promise<boolean> => this.#o.snapshots.stat(chainId).then(() => true, () => false);
+    try {
+      if (await exists()) await this.#o.snapshots.remove(x.key); // already unpacked: share it
+      else await this.#o.snapshots.commit(chainId, x.key, { parent: parentChain });
+      return chainId;
+    } catch (err) {
+      await this.#o.snapshots.remove(x.key).catch(() => undefined);
+      if (await exists()) return chainId; // a concurrent pull committed the same chain first
       throw err;
     }
   }

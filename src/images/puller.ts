@@ -45,8 +45,6 @@ function platformText(p: { os: string; architecture: string; variant?: string })
 
 /** Downloads in flight, by blob digest: a second pull of the same layer waits for the first. */
 const inflight = new Map<string, Promise<void>>();
-/** Unpacks in flight, by chain ID. */
-const unpacking = new Map<string, Promise<void>>();
 
 export class Puller {
   readonly #images: ImageService;
@@ -131,37 +129,56 @@ export class Puller {
     // Layers below the first missing one that exist are "Already exists"; everything above is fetched.
     let firstMissing = present.indexOf(false);
     if (firstMissing < 0) firstMissing = m.layers.length;
-    const downloads = new Map<number, Promise<void>>();
-    let running = 0;
-    const queue: number[] = [];
-    const startNext = (): void => {
-      while (running < MAX_CONCURRENT_DOWNLOADS && queue.length > 0) {
-        const i = queue.shift() as number;
-        running++;
-        const p = this.#download(client, r.path, m.layers[i] as Descriptor, send).finally(() => { running--; startNext(); });
-        p.catch(() => undefined);
-        downloads.set(i, p);
-      }
-    };
+    // Each missing layer: download, then unpack into a snapshot of its own; three at a time.
+    // Layers do not depend on each other until they are committed, in order, into the chain.
+    const jobs = new Map<number, Promise<{ key: string; diffId: string; size: number }>>();
+    const order: number[] = [];
     for (let i = 0; i < m.layers.length; i++) {
       const id = shortId((m.layers[i] as Descriptor).digest);
       if (i < firstMissing) { layerStatus(send, id, 'Already exists'); continue; }
       layerStatus(send, id, 'Pulling fs layer');
-      queue.push(i);
+      order.push(i);
     }
-    if (queue.length > MAX_CONCURRENT_DOWNLOADS) for (const i of queue.slice(MAX_CONCURRENT_DOWNLOADS)) layerStatus(send, shortId((m.layers[i] as Descriptor).digest), 'Waiting');
-    startNext();
-    const layerSizes: number[] = [];
-    for (let i = 0; i < m.layers.length; i++) {
+    if (order.length > MAX_CONCURRENT_DOWNLOADS) for (const i of order.slice(MAX_CONCURRENT_DOWNLOADS)) layerStatus(send, shortId((m.layers[i] as Descriptor).digest), 'Waiting');
+    let slots = MAX_CONCURRENT_DOWNLOADS;
+    const waiting: (() => void)[] = [];
+    const acquire = async (): Promise<void> => { if (slots > 0) { slots--; return; } await new Promise<void>((r) => waiting.push(r)); };
+    const release = (): void => { const w = waiting.shift(); if (w) w(); else slots++; };
+    for (const i of order) {
       const l = m.layers[i] as Descriptor;
-      if (i < firstMissing) {
-        const prev = images.list().find((x) => x.chainIds[i] === chains[i]);
-        layerSizes.push(prev?.layerSizes[i] ?? 0);
-        continue;
+      const job = (async () => {
+        await acquire();
+        try {
+          await this.#download(client, r.path, l, send);
+          return await this.#extract(l, diffIds[i] ?? '', send);
+        } finally {
+          release();
+        }
+      })();
+      job.catch(() => undefined);
+      jobs.set(i, job);
+    }
+    const layerSizes: number[] = [];
+    const committed = new Set<number>();
+    try {
+      for (let i = 0; i < m.layers.length; i++) {
+        if (i < firstMissing) {
+          const prev = images.list().find((x) => x.chainIds[i] === chains[i]);
+          layerSizes.push(prev?.layerSizes[i] ?? 0);
+          continue;
+        }
+        const x = await (jobs.get(i) as Promise<{ key: string; diffId: string; size: number }>);
+        const chain = await images.commitLayer(x, chains[i - 1] ?? '');
+        committed.add(i);
+        if (chain !== chains[i]) throw new InvalidParameterError(`layer ${(m.layers[i] as Descriptor).digest} unpacked to chain ${chain}, expected ${chains[i]}`);
+        layerSizes.push(x.size);
+        layerStatus(send, shortId((m.layers[i] as Descriptor).digest), 'Pull complete');
       }
-      await waitFor(downloads, i);
-      const size = await this.#unpack(l, chains[i - 1] ?? '', chains[i] ?? '', diffIds[i] ?? '', send);
-      layerSizes.push(size);
+    } catch (err) {
+      // Whatever was unpacked but not committed goes; committed chains stay for a retry to reuse.
+      const settled = await Promise.allSettled([...jobs.entries()].filter(([i]) => !committed.has(i)).map(([, j]) => j));
+      for (const s of settled) if (s.status === 'fulfilled') await images.snapshots.remove(s.value.key).catch(() => undefined);
+      throw err;
     }
     const rec = await images.recordImage(configBytes, layerSizes, {
       manifest: { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length },
@@ -207,51 +224,21 @@ export class Puller {
     layerStatus(send, id, 'Download complete');
   }
 
-  /** Unpacks a downloaded layer onto its parent chain (once per chain ID); returns its unpacked size. */
-  async #unpack(l: Descriptor, parent: string, chain: string, diffId: string, send: ProgressSink): Promise<number> {
+  /** Unpacks a downloaded layer into a snapshot of its own, checking its diff ID. */
+  async #extract(l: Descriptor, diffId: string, send: ProgressSink): Promise<{ key: string; diffId: string; size: number }> {
     const id = shortId(l.digest);
-    const images = this.#images;
-    const exists = (): Promise<boolean> => images.snapshots.stat(chain).then(() => true, () => false);
-    let size = 0;
-    for (;;) {
-      const running = unpacking.get(chain);
-      if (!running) break;
-      await running.catch(() => undefined);
-    }
-    if (!(await exists())) {
-      const job = (async () => {
-        const blob = await images.content.read(l.digest);
-        const tick = byteProgress(send, id, 'Extracting', l.size);
-        let n = 0;
-        const counted = (async function* (): AsyncGenerator<Uint8Array> {
-          for await (const c of blob as AsyncIterable<Buffer>) { n += c.length; tick(n); yield c; }
-        })();
-        const applied = await images.applyLayer(readableFrom(counted), parent, { keepTar: false, expectDiffId: diffId });
-        if (applied.chainId !== chain) throw new InvalidParameterError(`layer ${l.digest} unpacked to chain ${applied.chainId}, expected ${chain}`);
-        size = applied.size;
-      })().finally(() => unpacking.delete(chain));
-      unpacking.set(chain, job);
-      await job;
-    } else {
-      const owner = images.list().find((x) => x.chainIds.includes(chain));
-      size = owner?.layerSizes[owner.chainIds.indexOf(chain)] ?? 0;
-    }
-    layerStatus(send, id, 'Pull complete');
-    return size;
+    const blob = await this.#images.content.read(l.digest);
+    const tick = byteProgress(send, id, 'Extracting', l.size);
+    let n = 0;
+    const counted = (async function* (): AsyncGenerator<Uint8Array> {
+      for await (const c of blob as AsyncIterable<Buffer>) { n += c.length; tick(n); yield c; }
+    })();
+    return this.#images.extractLayer(readableFrom(counted), { keepTar: false, expectDiffId: diffId });
   }
 }
 
 function readableFrom(it: AsyncIterable<Uint8Array>): Readable {
   return Readable.from(it, { objectMode: false });
-}
-
-async function waitFor(downloads: Map<number, Promise<void>>, i: number): Promise<void> {
-  for (let k = 0; k < 10_000; k++) {
-    const p = downloads.get(i);
-    if (p) { await p; return; }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`layer ${i} was never scheduled`);
 }
 
 /** The index entry for the wanted platform (variant optional, as containerd's matcher). */

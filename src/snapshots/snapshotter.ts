@@ -21,8 +21,12 @@ export interface Snapshotter {
   prepare(key: string, parent: string, op?: Op & { labels?: Record<string, string> }): Promise<Mount[]>;
   /** The mounts of an existing snapshot. */
   mounts(key: string, op?: Op): Promise<Mount[]>;
-  /** Makes active `key` the committed snapshot `name`; `key` is gone afterwards. ConflictError if name exists. */
-  commit(name: string, key: string, op?: Op): Promise<void>;
+  /**
+   * Makes active `key` the committed snapshot `name`; `key` is gone afterwards. ConflictError if name exists.
+   * `parent` (committed) re-parents it: a layer unpacked on its own (prepared without a parent, in
+   * parallel with the layers below it) takes its place in the chain when committed.
+   */
+  commit(name: string, key: string, op?: Op & { parent?: string }): Promise<void>;
   /** Removes a snapshot; ConflictError while it has children; idempotent for absent keys. */
   remove(keyOrName: string, op?: Op): Promise<void>;
   /** Host directory holding the snapshot's own files (its layer diff / upper dir). */

@@ -83,9 +83,13 @@ export class OverlaySnapshotter implements Snapshotter {
     return this.#mountsOf(this.#get(key));
   }
 
-  async commit(name: string, key: string): Promise<void> {
-    const r = this.#get(key);
+  async commit(name: string, key: string, op: Op & { parent?: string } = {}): Promise<void> {
+    const r0 = this.#get(key);
     if (this.#t.get(name)) throw new ConflictError(`snapshot ${name} already exists`);
+    if (op.parent !== undefined && op.parent !== '' && this.#get(op.parent).kind !== 'committed') {
+      throw new ConflictError(`snapshot ${op.parent} is not committed`);
+    }
+    const r = op.parent !== undefined ? { ...r0, parent: op.parent } : r0;
     await rm(join(this.#root, String(r.id), 'work'), { recursive: true, force: true });
     this.#store.transaction(() => {
       this.#t.delete(key);
