@@ -54,6 +54,8 @@ export interface ImageRecord {
 }
 
 interface RefRecord { ref: string; id: string }
+/** Where a blob is known to be (`domain/repository`): a push to the same registry mounts it from there. */
+interface BlobSources { digest: string; repos: string[] }
 
 export interface DeleteResponseItem { Untagged?: string; Deleted?: string }
 
@@ -86,11 +88,13 @@ export class ImageService {
   readonly #o: ImageServiceOptions;
   readonly #images: Table<ImageRecord>;
   readonly #refs: Table<RefRecord>;
+  readonly #sources: Table<BlobSources>;
 
   constructor(o: ImageServiceOptions) {
     this.#o = o;
     this.#images = o.store.table<ImageRecord>('images');
     this.#refs = o.store.table<RefRecord>('image_refs');
+    this.#sources = o.store.table<BlobSources>('blob_sources');
   }
 
   /** Image ID, reference or unique ID prefix → record. NotFoundError `No such image: <ref>`. */
@@ -300,6 +304,18 @@ export class ImageService {
   /** `docker commit`. */
   commit(r: CommitRequest): Promise<ImageRecord> {
     return commitContainer(this, r);
+  }
+
+  /** Remembers that `repo` (`domain/path`) has the blob (pulled from or pushed there). */
+  noteBlobSource(digest: string, repo: string): void {
+    const cur = this.#sources.get(digest);
+    if (cur?.repos.includes(repo)) return;
+    this.#sources.put(digest, { digest, repos: [...(cur?.repos ?? []).slice(-15), repo] });
+  }
+
+  /** Repositories known to hold the blob. */
+  blobSources(digest: string): string[] {
+    return this.#sources.get(digest)?.repos ?? [];
   }
 
   /** Saves changed metadata of a known image (repo digests after a push …). */

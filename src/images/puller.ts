@@ -180,6 +180,7 @@ export class Puller {
       for (const s of settled) if (s.status === 'fulfilled') await images.snapshots.remove(s.value.key).catch(() => undefined);
       throw err;
     }
+    for (const l of m.layers) images.noteBlobSource(l.digest, `${r.domain}/${r.path}`);
     const rec = await images.recordImage(configBytes, layerSizes, {
       manifest: { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length },
       layerBlobs: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })),

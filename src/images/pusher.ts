@@ -56,7 +56,7 @@ export class Pusher {
         const k = next++;
         const i = order[k];
         if (i === undefined) return;
-        blobs[i] = await this.#pushLayer(client, repo, img, i, send);
+        blobs[i] = await this.#pushLayer(client, ref.domain, repo, img, i, send);
       }
     };
     if (order.length > MAX_CONCURRENT_UPLOADS) for (const i of order.slice(MAX_CONCURRENT_UPLOADS)) layerStatus(send, shortId(img.diffIds[i] ?? ''), 'Waiting');
@@ -102,12 +102,23 @@ export class Pusher {
     return digest;
   }
 
-  async #pushLayer(client: RegistryClient, repo: string, img: ImageRecord, i: number, send: ProgressSink): Promise<LayerBlob> {
+  async #pushLayer(client: RegistryClient, domain: string, repo: string, img: ImageRecord, i: number, send: ProgressSink): Promise<LayerBlob> {
     const id = shortId(img.diffIds[i] ?? '');
     const blob = await this.#compressed(img, i);
+    const images = this.#images;
     if (await client.hasBlob(repo, blob.digest)) {
       layerStatus(send, id, 'Layer already exists');
+      images.noteBlobSource(blob.digest, `${domain}/${repo}`);
       return blob;
+    }
+    // Known in another repository of the same registry: a cross-repository mount, no bytes sent.
+    for (const src of images.blobSources(blob.digest).filter((s) => s.startsWith(`${domain}/`) && s !== `${domain}/${repo}`).reverse()) {
+      const from = src.slice(domain.length + 1);
+      if (await client.mountBlob(repo, blob.digest, from).catch(() => false)) {
+        layerStatus(send, id, `Mounted from ${from}`);
+        images.noteBlobSource(blob.digest, `${domain}/${repo}`);
+        return blob;
+      }
     }
     const tick = byteProgress(send, id, 'Pushing', blob.size);
     await client.uploadBlob(repo, blob.digest, blob.size, async () => {
@@ -117,6 +128,7 @@ export class Pusher {
       return s;
     });
     layerStatus(send, id, 'Pushed');
+    images.noteBlobSource(blob.digest, `${domain}/${repo}`);
     return blob;
   }
 

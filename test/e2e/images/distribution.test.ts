@@ -157,6 +157,9 @@ test('pier push and pier pull: the same stream as docker, two concurrent pulls s
   assert.equal(push.code, 0, push.stderr);
   assert.match(push.stdout, /The push refers to repository \[127\.0\.0\.1:\d+\/team\/copy\]/);
   assert.match(push.stdout, /v2: digest: sha256:[a-f0-9]{64} size: \d+/);
+  // Pulled from team/p on this registry: the layers are mounted, not sent again.
+  assert.match(push.stdout, /: Mounted from team\/p\n/);
+  assert.doesNotMatch(push.stdout, /: Pushed\n/);
   // Same image, same manifest bytes: the pushed digest is the pulled one.
   const src = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${name}`)) as { Digest: string };
   const dst = JSON.parse(await skopeo('inspect', '--tls-verify=false', `docker://${reg.host}/team/copy:v2`)) as { Digest: string };
