@@ -58,6 +58,11 @@ export class ImagesClient {
     });
   }
 
+  /** POST /images/prune. */
+  prune(filters?: string): Promise<{ ImagesDeleted: { Untagged?: string; Deleted?: string }[] | null; SpaceReclaimed: number }> {
+    return this.#t.json('POST', '/images/prune', { query: { filters } });
+  }
+
   /** POST /images/create?fromSrc=-: imports a rootfs tarball sent as the body. */
   import(body: Readable, opts: { repo?: string; tag?: string; message?: string; changes?: string[]; platform?: string }): Promise<Response> {
     return this.#t.request('POST', '/images/create', {

@@ -417,7 +417,8 @@ export class ImageService {
   }
 
   /** Removes snapshots and layer blobs that no remaining image uses (top down). */
-  async #releaseLayers(img: ImageRecord): Promise<void> {
+  async #releaseLayers(img: ImageRecord): Promise<number> {
+    let freed = 0;
     const used = new Set<string>();
     for (const other of this.#images.all()) for (const c of other.chainIds) used.add(c);
     const usedDiffs = new Set<string>();
@@ -427,6 +428,7 @@ export class ImageService {
       if (c === undefined || used.has(c)) break;
       try {
         await this.#o.snapshots.remove(c);
+        freed += img.layerSizes[i] ?? 0;
       } catch (err) {
         this.#o.log.warn('layer snapshot kept', { snapshot: c, err });
         break;
@@ -441,6 +443,35 @@ export class ImageService {
     for (const b of [...(img.layerBlobs ?? []), ...(img.manifest ? [img.manifest] : [])]) {
       if (!usedBlobs.has(b.digest)) await this.#o.content.delete(b.digest);
     }
+    return freed;
+  }
+
+  /**
+   * `docker image prune`: dangling images (no tag), or with `all` every image no
+   * container uses; `keep` filters out images (until / label filters).
+   */
+  async prune(o: { all: boolean; keep?: (img: ImageRecord) => boolean }): Promise<{ deleted: DeleteResponseItem[]; reclaimed: number }> {
+    const deleted: DeleteResponseItem[] = [];
+    let reclaimed = 0;
+    for (const img of this.#images.all()) {
+      if (this.#o.containersUsing(img.id).length > 0) continue;
+      const refs = this.#refs.all().filter((r) => r.id === img.id);
+      if (!o.all && refs.length > 0) continue;
+      if (o.keep?.(img)) continue;
+      for (const r of refs) {
+        this.#refs.delete(r.ref);
+        const fam = familiarString(parseReference(r.ref));
+        deleted.push({ Untagged: fam });
+        this.#o.events.publish({ Type: 'image', Action: 'untag', Actor: { ID: img.id, Attributes: { name: fam } } });
+      }
+      this.#images.delete(img.id);
+      deleted.push({ Deleted: img.id });
+      this.#o.events.publish({ Type: 'image', Action: 'delete', Actor: { ID: img.id, Attributes: {} } });
+      reclaimed += await this.#releaseLayers(img);
+      await this.#o.content.delete(img.id);
+    }
+    this.#o.events.publish({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(reclaimed) } } });
+    return { deleted, reclaimed };
   }
 
   /** The committed snapshot (chain ID) a container's rootfs sits on, '' for an image with no layers. */

@@ -142,6 +142,23 @@ export function imageRoutes(r: Router, b: Backend): void {
     });
     return { status: 201, json: { Id: rec.id } };
   });
+  r.post('/images/prune', async (ctx) => {
+    const f = parseFilters(ctx.query.get('filters'));
+    validateFilters(f, ['dangling', 'until', 'label', 'label!']);
+    const dangling = f.get('dangling');
+    const all = dangling !== undefined && (dangling.has('false') || dangling.has('0'));
+    const until = [...(f.get('until') ?? [])][0];
+    const untilMs = until === undefined ? undefined : /^\d+(\.\d+)?$/.test(until) ? Number(until) * 1000 : /^\d+[smh]$/.test(until) ? Date.now() - Number(until.slice(0, -1)) * ({ s: 1e3, m: 6e4, h: 36e5 } as Record<string, number>)[until.slice(-1)]! : Date.parse(until);
+    if (untilMs !== undefined && Number.isNaN(untilMs)) throw new InvalidParameterError(`invalid filter 'until=${until}'`);
+    const labelsOf = async (img: ImageRecord): Promise<Record<string, string> | null> => (await b.images.config(img.id)).config?.Labels ?? null;
+    const labelCache = new Map<string, Record<string, string> | null>();
+    for (const img of b.images.list()) labelCache.set(img.id, await labelsOf(img));
+    const { deleted, reclaimed } = await b.images.prune({
+      all,
+      keep: (img) => (untilMs !== undefined && Date.parse(img.created) >= untilMs) || !matchLabels(f, labelCache.get(img.id) ?? null),
+    });
+    return { json: { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed } };
+  });
   r.post('/auth', async (ctx) => {
     const body = await readJson(ctx.req) as Record<string, unknown> | null;
     const str = (k: string): string => (typeof body?.[k] === 'string' ? body[k] as string : '');

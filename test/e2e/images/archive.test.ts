@@ -104,3 +104,24 @@ test('hostile archives are refused with a clear error and leave nothing', { skip
   assert.equal((await dk.ok('images', '-q', 'ar/evil')).trim(), '');
   scratchEmpty();
 });
+
+test('image prune removes dangling images; -a every image no container uses', { skip }, async (t) => {
+  t.after(() => removeContainers(d, 'ar-prune-src', 'ar-prune-user'));
+  await dk.ok('run', '--name', 'ar-prune-src', 'busybox', 'sh', '-c', 'echo x > /x');
+  const dangling = (await dk.ok('commit', 'ar-prune-src')).trim();
+  const tagged = (await dk.ok('commit', 'ar-prune-src', 'ar/prune:1')).trim();
+  await dk.ok('create', '--name', 'ar-prune-user', 'ar/prune:1', 'true');
+  const first = await dk.ok('image', 'prune', '-f');
+  assert.match(first, new RegExp(`Deleted Images:\\ndeleted: ${dangling}\\n`));
+  assert.match(first, /Total reclaimed space: \d/);
+  const ids = (await dk.ok('images', '-q', '--no-trunc')).split('\n');
+  assert.ok(!ids.includes(dangling) && ids.includes(tagged));
+  // -a: ar/prune:1 is used by a container and stays; an unused tagged image goes.
+  await dk.ok('tag', 'busybox', 'ar/unused:1');
+  await dk.ok('rmi', 'ar/unused:1');
+  const imp = (await execFileP('bash', ['-c', `cd ${tmp} && mkdir -p imp && echo hi > imp/f && tar -C imp -c . | ${docker} import - ar/unused:2`], { env: d.env })).stdout.trim();
+  const all = await dk.ok('image', 'prune', '-a', '-f');
+  assert.match(all, /untagged: ar\/unused:2\n/);
+  assert.match(all, new RegExp(`deleted: ${imp}`));
+  assert.ok((await dk.ok('images', '-q', '--no-trunc')).split('\n').includes(tagged));
+});
