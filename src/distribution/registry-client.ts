@@ -223,11 +223,17 @@ export class RegistryClient {
     return out;
   }
 
-  /** Streams a blob; the caller verifies the digest while consuming it. */
-  async getBlob(repo: string, digest: string): Promise<IncomingMessage> {
-    const res = await this.request('GET', `/v2/${repo}/blobs/${digest}`, { scope: RegistryClient.pullScope(repo) });
+  /**
+   * Streams a blob; the caller verifies the digest while consuming it. From
+   * `offset` on (a Range request, to resume): `partial` says whether the
+   * registry honoured it (206) or sent the whole blob again (200).
+   */
+  async getBlob(repo: string, digest: string, offset = 0): Promise<IncomingMessage & { partial?: boolean }> {
+    const res = await this.request('GET', `/v2/${repo}/blobs/${digest}`, {
+      scope: RegistryClient.pullScope(repo), ...(offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {}),
+    });
     await this.#check(res, `blob ${digest}`);
-    return res;
+    return Object.assign(res, { partial: res.statusCode === 206 });
   }
 
   async hasBlob(repo: string, digest: string, scope = RegistryClient.pushScope(repo)): Promise<boolean> {

@@ -6,7 +6,7 @@
  * image. Progress goes out as dockerd's JSON messages.
  */
 import { Readable } from 'node:stream';
-import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import { InvalidParameterError, NotFoundError, UnavailableError } from '../errdefs/index.js';
 import {
   RegistryClient, isIndex, isInsecureRegistry, isLayer, isManifest,
   type Descriptor, type ImageIndex, type ImageManifest, type RegistryAuth,
@@ -201,15 +201,34 @@ export class Puller {
     let p = inflight.get(l.digest);
     if (!p) {
       p = (async () => {
-        const body = await client.getBlob(repo, l.digest);
         const tick = byteProgress(send, id, 'Downloading', l.size);
         let n = 0;
+        // A connection that drops mid-blob is picked up where it stopped (a Range request),
+        // up to five times with a growing pause, as dockerd retries; the hash runs on throughout.
         const counted = (async function* (): AsyncGenerator<Uint8Array> {
-          for await (const c of body as AsyncIterable<Buffer>) {
-            n += c.length;
-            if (n > l.size) throw new InvalidParameterError(`layer ${l.digest} is larger than the ${l.size} bytes its manifest says`);
-            tick(n);
-            yield c;
+          let body: AsyncIterable<Buffer> & { partial?: boolean } = await client.getBlob(repo, l.digest);
+          let skip = 0;
+          for (let attempt = 1; ; attempt++) {
+            try {
+              for await (const c0 of body) {
+                let c = c0;
+                if (skip > 0) { const cut = Math.min(skip, c.length); skip -= cut; c = c.subarray(cut); if (c.length === 0) continue; }
+                n += c.length;
+                if (n > l.size) throw new InvalidParameterError(`layer ${l.digest} is larger than the ${l.size} bytes its manifest says`);
+                tick(n);
+                yield c;
+              }
+              if (n >= l.size) return;
+              throw new UnavailableError(`unexpected EOF after ${n} of ${l.size} bytes`);
+            } catch (err) {
+              if (err instanceof InvalidParameterError || attempt > 5) throw err;
+              const wait = 200 * attempt;
+              send({ status: `Retrying in ${Math.ceil(wait / 1000)} second${wait > 1000 ? 's' : ''}`, progressDetail: {}, id });
+              await new Promise((r) => setTimeout(r, wait));
+              const again = await client.getBlob(repo, l.digest, n);
+              skip = again.partial ? 0 : n; // a registry that ignores Range sends it all again
+              body = again;
+            }
           }
         })();
         try {
