@@ -2,15 +2,26 @@
  * HTTP(S) to a registry with keep-alive: one request helper that resolves the
  * response head, with docker's wording for connection failures.
  */
-import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { UnavailableError } from '../errdefs/index.js';
 
-const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16, minVersion: 'TLSv1.2' });
-const insecureHttpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 16, minVersion: 'TLSv1.2', rejectUnauthorized: false });
+// node:http and node:https come from getBuiltinModule on first use, not ESM imports: the ESM
+// facade of node:http alone adds ~15 MB to pierd's idle RSS (its undici getters; see
+// api/server.ts), and a daemon that never pulls should not pay for TLS either.
+let agents: { http: Agent; https: Agent; insecure: Agent } | undefined;
+function getAgents(): { http: Agent; https: Agent; insecure: Agent } {
+  if (!agents) {
+    const http = process.getBuiltinModule('node:http');
+    const https = process.getBuiltinModule('node:https');
+    agents = {
+      http: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 16, minVersion: 'TLSv1.2' }),
+      insecure: new https.Agent({ keepAlive: true, maxSockets: 16, minVersion: 'TLSv1.2', rejectUnauthorized: false }),
+    };
+  }
+  return agents;
+}
 
 export interface SendOptions {
   method: string;
@@ -46,10 +57,12 @@ function dialText(method: string, url: URL, err: NodeJS.ErrnoException): string 
 export function send(o: SendOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const https = o.url.protocol === 'https:';
-    const req = (https ? httpsRequest : httpRequest)(o.url, {
+    const a = getAgents();
+    const request = https ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
+    const req = request(o.url, {
       method: o.method,
       headers: o.headers ?? {},
-      agent: https ? (o.insecure ? insecureHttpsAgent : httpsAgent) : httpAgent,
+      agent: https ? (o.insecure ? a.insecure : a.https) : a.http,
       ...(o.signal ? { signal: o.signal } : {}),
     }, resolve);
     req.on('error', (err: NodeJS.ErrnoException) => reject(new TransportError(dialText(o.method, o.url, err), err.code ?? '', err)));
