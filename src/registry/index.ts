@@ -9,8 +9,11 @@
  * write and become blobs only once their digest is verified; manifests are
  * stored byte for byte with per-repository revisions, tags and a referrers
  * index (layout in storage-paths.ts). `RegistryServer` speaks HTTP(S) with
- * optional basic auth (htpasswd, bcrypt), a read-only switch and a delete
- * switch. `garbageCollect` sweeps blobs no manifest references; run it with the
+ * optional basic auth (htpasswd, bcrypt) or token auth (Docker's registry token
+ * spec: 401 Bearer challenge, JWTs signed ES256/RS256 by the built-in token
+ * endpoint at /token, htpasswd users get pull and push everywhere, anonymous
+ * requests pull only with `anonymousPull`; see token-auth.ts), a read-only
+ * switch and a delete switch. `garbageCollect` sweeps blobs no manifest references; run it with the
  * server stopped.
  *
  * Lifecycle: construct a server, `listen()` (stale uploads are purged first),
@@ -27,6 +30,8 @@ export { RegistryServer, type RegistryServerOptions, type ListenOptions } from '
 export type { StorageDriver, StorageStat, Op } from './storage-driver.js';
 export { FilesystemDriver } from './filesystem-driver.js';
 export { Htpasswd, parseBasicAuth, type Credentials } from './htpasswd.js';
+export { TokenKey, InvalidTokenError, type JwtAlgorithm } from './jwt.js';
+export { TokenAuth, TOKEN_PATH, type TokenOptions, type ResourceActions, type Access } from './token-auth.js';
 export { garbageCollect, type GcOptions, type GcResult } from './garbage-collect.js';
 export { RegistryError, type RegistryErrorCode } from './registry-error.js';
 export { MANIFEST_MEDIA_TYPES } from './parse-manifest.js';

@@ -1,5 +1,6 @@
-// The HTTP(S) server: auth, routing to the endpoint handlers, the read-only
-// and delete switches, and turning every failure into a spec error body.
+// The HTTP(S) server: auth (Basic, or Bearer tokens with the token endpoint
+// at /token), routing to the endpoint handlers, the read-only and delete
+// switches, and turning every failure into a spec error body.
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -18,6 +19,7 @@ import type { RegistryStores, RequestContext, RouteHandler, RouteOf } from './re
 import { API_VERSION, API_VERSION_HEADER, sendError } from './respond.js';
 import { parseRoute, type Route, type RouteKind } from './route.js';
 import type { StorageDriver } from './storage-driver.js';
+import { requiredAccess, TOKEN_PATH, TokenAuth, type TokenOptions } from './token-auth.js';
 import { cancelUpload, patchUpload, putUpload, startUpload, uploadStatus } from './upload-handlers.js';
 import { UploadStore } from './upload-store.js';
 
@@ -27,10 +29,15 @@ export interface RegistryServerOptions {
   readonly readOnly?: boolean;
   /** Allow DELETE of manifests, tags and blobs (otherwise 405 UNSUPPORTED, distribution's default). */
   readonly allowDelete?: boolean;
-  /** Require HTTP basic auth with these users. */
+  /** Require HTTP basic auth with these users; with `token`, the users who log in at /token. */
   readonly htpasswd?: Htpasswd;
-  /** The basic auth realm (default "pier-registry"). */
+  /** The basic auth realm; with `token`, the token service name (default "pier-registry"). */
   readonly realm?: string;
+  /**
+   * Bearer token auth (Docker's registry token spec) instead of Basic: a token
+   * endpoint at /token issues JWTs, the API accepts only them. Access model in token-auth.ts.
+   */
+  readonly token?: TokenOptions;
   /** Serve HTTPS (TLS 1.2 and later) with this PEM certificate and key. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** 5xx errors are logged here with their stack; the default logs nothing. */
@@ -96,6 +103,7 @@ export class RegistryServer {
   readonly #server: Server;
   readonly #log: Logger;
   readonly #challenge: string;
+  readonly #token: TokenAuth | undefined;
   #url: string | undefined;
   #closing: Promise<void> | undefined;
   #purgeTimer: NodeJS.Timeout | undefined;
@@ -107,6 +115,10 @@ export class RegistryServer {
     const blobs = new BlobStore(driver);
     this.#stores = { driver, blobs, uploads: new UploadStore(driver, blobs), manifests: new ManifestStore(driver, blobs) };
     this.#challenge = `Basic realm="${(opts.realm ?? 'pier-registry').replace(/["\\\r\n]/g, '')}"`;
+    this.#token = opts.token === undefined ? undefined : new TokenAuth({
+      ...opts.token, service: opts.realm ?? 'pier-registry', htpasswd: opts.htpasswd, tls: opts.tls !== undefined,
+      fallbackHost: () => (this.#url ?? 'localhost').replace(/^https?:\/\//, ''),
+    });
     // No request timeout: a layer of hundreds of MB on a slow link takes longer than node's 300 s default.
     const serverOpts = { requestTimeout: 0, keepAliveTimeout: 30_000 };
     const onRequest = (req: IncomingMessage, res: ServerResponse): void => { void this.#handle(req, res); };
@@ -165,7 +177,21 @@ export class RegistryServer {
     return this.#closing;
   }
 
-  async #authenticate(req: IncomingMessage): Promise<void> {
+  /** The token access controller and token server (token auth only); its `key` signs the tokens. */
+  get tokenAuth(): TokenAuth | undefined { return this.#token; }
+
+  async #authenticate(req: IncomingMessage, route: Route, query: URLSearchParams): Promise<void> {
+    if (this.#token !== undefined) {
+      const method = req.method ?? 'GET';
+      const grant = this.#token.authorize(req, requiredAccess(route, method));
+      // A cross-repository mount reads `from`: without pull there, it is an ordinary upload (end-11), as if never asked.
+      const from = route.kind === 'upload-start' && method === 'POST' ? query.get('from') : null;
+      if (from !== null && !grant.allows({ type: 'repository', name: from, action: 'pull' })) {
+        query.delete('mount');
+        query.delete('from');
+      }
+      return;
+    }
     const users = this.#opts.htpasswd;
     if (users === undefined) return;
     const creds = parseBasicAuth(req.headers.authorization);
@@ -199,6 +225,11 @@ export class RegistryServer {
       const raw = req.url ?? '/';
       const q = raw.indexOf('?');
       const pathname = q < 0 ? raw : raw.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
+      if (this.#token !== undefined && pathname === TOKEN_PATH) {
+        await this.#token.serve(req, res, query);
+        return;
+      }
       const route = parseRoute(pathname);
       if (route === undefined) {
         res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 19 });
@@ -206,9 +237,9 @@ export class RegistryServer {
         return;
       }
       if ('name' in route) checkRepositoryName(route.name);
-      await this.#authenticate(req);
+      await this.#authenticate(req, route, query);
       const ep = this.#endpoint(route, req.method ?? 'GET');
-      const ctx: RequestContext = { req, res, query: new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)), stores: this.#stores };
+      const ctx: RequestContext = { req, res, query, stores: this.#stores };
       await ep.handler(ctx, route);
     } catch (err) {
       this.#fail(req, res, err);
