@@ -4,7 +4,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { createLogger } from '../../pkg/log/index.js';
 import { messageOf } from '../../errdefs/index.js';
-import { FilesystemDriver, garbageCollect, Htpasswd, RegistryServer } from '../../registry/index.js';
+import { FilesystemDriver, garbageCollect, Htpasswd, RegistryServer, TokenKey, type TokenOptions } from '../../registry/index.js';
 import { type Handler, StatusError, writeErr, writeOut } from '../context.js';
 
 const DEFAULT_ADDR = '127.0.0.1:5000';
@@ -49,6 +49,28 @@ export const registryServeCommand: Handler = async (ctx) => {
     for (const user of htpasswd.skipped) writeErr(`warning: htpasswd user "${user}" is not a bcrypt entry and cannot log in\n`);
   }
 
+  const auth = f.string('auth') ?? '';
+  if (auth !== '' && auth !== 'htpasswd' && auth !== 'token') throw new StatusError(1, `invalid --auth "${auth}": want htpasswd or token`);
+  if (auth === 'htpasswd' && htpasswd === undefined) throw new StatusError(1, '--auth htpasswd needs --htpasswd');
+  const anonymousPull = f.bool('anonymous-pull');
+  const tokenKeyPath = f.string('auth-token-key') ?? '';
+  let token: TokenOptions | undefined;
+  if (auth === 'token') {
+    if (htpasswd === undefined && !anonymousPull) throw new StatusError(1, '--auth token needs --htpasswd (users who may push) or --anonymous-pull');
+    let key: TokenKey | undefined;
+    if (tokenKeyPath !== '') {
+      try {
+        key = TokenKey.fromPem(await readOrFail(tokenKeyPath, 'token signing key'));
+      } catch (err) {
+        if (err instanceof StatusError) throw err;
+        throw new StatusError(1, `--auth-token-key "${tokenKeyPath}": ${messageOf(err)}`);
+      }
+    }
+    token = { anonymousPull, ...(key ? { key } : {}) };
+  } else if (anonymousPull || tokenKeyPath !== '') {
+    throw new StatusError(1, `${anonymousPull ? '--anonymous-pull' : '--auth-token-key'} needs --auth token`);
+  }
+
   try {
     await mkdir(root, { recursive: true });
   } catch (err) {
@@ -63,6 +85,7 @@ export const registryServeCommand: Handler = async (ctx) => {
     logger: createLogger({ level: 'warn' }).child({ component: 'registry' }),
     ...(htpasswd ? { htpasswd } : {}),
     ...(tls ? { tls } : {}),
+    ...(token ? { token } : {}),
   });
   let url: string;
   try {
@@ -73,6 +96,7 @@ export const registryServeCommand: Handler = async (ctx) => {
     throw new StatusError(1, `cannot listen on ${addr}: ${why}`);
   }
   writeErr(`pier registry listening on ${url} (root ${root})\n`);
+  if (token) writeErr(`token auth: tokens from ${url}/token, service "${server.tokenAuth?.service ?? ''}", ${server.tokenAuth?.key.alg ?? ''}${anonymousPull ? ', anonymous pull allowed' : ''}\n`);
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const on = (sig: NodeJS.Signals): void => {
