@@ -219,3 +219,36 @@ test('a pull whose layer download is cut off resumes with a Range request and co
     await new Promise<void>((r) => proxy.close(() => r()));
   }
 });
+
+test('a token-auth registry: anonymous pull, push only after login (the Bearer flow through pierd)', { skip: skip || (!existsSync('/usr/bin/htpasswd') && 'htpasswd (apache2-utils) is not installed') }, async () => {
+  const pw = join(tmp, 'htpasswd-token');
+  writeFileSync(pw, (await execFileP('htpasswd', ['-Bbn', 'bob', 'pw'])).stdout);
+  const root = join(tmp, 'token');
+  const reg = await startPierRegistry(root, ['--auth', 'token', '--htpasswd', pw, '--anonymous-pull']);
+  registries.push(reg);
+  const env = { ...d.env, DOCKER_CONFIG: join(tmp, 'docker-config-token') };
+  const as = async (args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> => {
+    const child = execFile(docker, args, { env });
+    child.stdin?.end(input ?? '');
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr?.on('data', (b: Buffer) => { stderr += b.toString(); });
+    const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+    return { code, stdout, stderr };
+  };
+  const name = `${reg.host}/bob/bb:1`;
+  await dk.ok('tag', 'busybox', name);
+  const anon = await as(['push', name]);
+  assert.equal(anon.code, 1);
+  assert.match(anon.stderr, /unauthorized|denied/);
+  assert.equal((await as(['login', '-u', 'bob', '--password-stdin', reg.host], 'nope\n')).code, 1);
+  assert.equal((await as(['login', '-u', 'bob', '--password-stdin', reg.host], 'pw\n')).code, 0);
+  const push = await as(['push', name]);
+  assert.equal(push.code, 0, push.stderr);
+  await as(['logout', reg.host]);
+  await dk.ok('rmi', name);
+  const pull = await as(['run', '--rm', name, 'echo', 'anonymous pull']);
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.equal(pull.stdout, 'anonymous pull\n');
+});
