@@ -225,16 +225,25 @@ export class ContainerService {
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
-    try {
-      this.#t.insert(id, rec, { name });
-    } catch (err) {
-      await this.#o.snapshots.remove(snapshotKey).catch(() => undefined);
-      await rm(dir, { recursive: true, force: true });
-      if (err instanceof ConflictError) {
-        const other = this.#t.getBy('name', name);
-        throw this.#nameConflict(name, other?.Id ?? '');
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.#t.insert(id, rec, { name: rec.Name });
+        break;
+      } catch (err) {
+        // A generated name taken meanwhile by a concurrent create (the check above and this
+        // insert are apart by the awaits): pick another, as docker's name generator retries.
+        if (err instanceof ConflictError && !req.name && attempt < 20) {
+          rec.Name = `/${attempt < 10 ? generateName(attempt + 1) : id.slice(0, 12)}`;
+          continue;
+        }
+        await this.#o.snapshots.remove(snapshotKey).catch(() => undefined);
+        await rm(dir, { recursive: true, force: true });
+        if (err instanceof ConflictError) {
+          const other = this.#t.getBy('name', rec.Name);
+          throw this.#nameConflict(rec.Name, other?.Id ?? '');
+        }
+        throw err;
       }
-      throw err;
     }
     this.#event(rec, 'create');
     return { Id: id, Warnings: [] };
