@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from
 import { readFile, rename, rm, stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
 import type { BlobInfo, ContentStore, IngestWriter, Op } from './store.js';
 
@@ -91,13 +92,33 @@ export class LocalContentStore implements ContentStore {
     if (expected?.digest) {
       try { return await this.info(expected.digest); } catch { /* absent: write it */ }
     }
-    const w = await this.writer();
+    if (body instanceof Uint8Array) {
+      const w = await this.writer();
+      try {
+        w.write(body);
+        return await w.commit(expected);
+      } catch (err) {
+        await w.abort();
+        throw err;
+      }
+    }
+    // A stream goes through pipeline, so a source faster than the disk (a loopback
+    // registry) waits for it instead of piling up buffers: a 100 MB pull left pierd's
+    // RSS ~30 MB higher for good without this, freed buffers glibc never returned.
+    const tmp = join(this.#ingest, `pier-${randomBytes(8).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
     try {
-      if (body instanceof Uint8Array) w.write(body);
-      else for await (const chunk of body) w.write(chunk);
-      return await w.commit(expected);
+      await pipeline(body, async function* (src: AsyncIterable<Uint8Array>) {
+        for await (const c of src) { hash.update(c); size += c.length; yield c; }
+      }, createWriteStream(tmp));
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (expected?.size !== undefined && expected.size !== size) throw new InvalidParameterError(`unexpected commit size ${size}, expected ${expected.size}`);
+      if (expected?.digest !== undefined && expected.digest !== digest) throw new InvalidParameterError(`unexpected commit digest ${digest}, expected ${expected.digest}`);
+      await rename(tmp, this.path(digest));
+      return { digest, size, createdAt: new Date() };
     } catch (err) {
-      await w.abort();
+      await rm(tmp, { force: true });
       throw err;
     }
   }
