@@ -402,6 +402,12 @@ export class ImageService {
       }
       if (out.length > 0) return out;
     }
+    await this.#deleteImage(img, out);
+    return out;
+  }
+
+  /** Untags every reference of `img`, deletes it and frees what nothing else uses; returns the bytes of layers freed. */
+  async #deleteImage(img: ImageRecord, out: DeleteResponseItem[]): Promise<number> {
     for (const r of this.#refs.all().filter((x) => x.id === img.id)) {
       this.#refs.delete(r.ref);
       const fam = familiarString(parseReference(r.ref));
@@ -411,9 +417,9 @@ export class ImageService {
     this.#images.delete(img.id);
     out.push({ Deleted: img.id });
     this.#o.events.publish({ Type: 'image', Action: 'delete', Actor: { ID: img.id, Attributes: {} } });
-    await this.#releaseLayers(img);
+    const freed = await this.#releaseLayers(img);
     await this.#o.content.delete(img.id);
-    return out;
+    return freed;
   }
 
   /** Removes snapshots and layer blobs that no remaining image uses (top down). */
@@ -458,17 +464,7 @@ export class ImageService {
       const refs = this.#refs.all().filter((r) => r.id === img.id);
       if (!o.all && refs.length > 0) continue;
       if (o.keep?.(img)) continue;
-      for (const r of refs) {
-        this.#refs.delete(r.ref);
-        const fam = familiarString(parseReference(r.ref));
-        deleted.push({ Untagged: fam });
-        this.#o.events.publish({ Type: 'image', Action: 'untag', Actor: { ID: img.id, Attributes: { name: fam } } });
-      }
-      this.#images.delete(img.id);
-      deleted.push({ Deleted: img.id });
-      this.#o.events.publish({ Type: 'image', Action: 'delete', Actor: { ID: img.id, Attributes: {} } });
-      reclaimed += await this.#releaseLayers(img);
-      await this.#o.content.delete(img.id);
+      reclaimed += await this.#deleteImage(img, deleted);
     }
     this.#o.events.publish({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(reclaimed) } } });
     return { deleted, reclaimed };

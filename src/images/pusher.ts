@@ -145,16 +145,13 @@ export class Pusher {
     const diffId = img.diffIds[i] ?? '';
     const tar = await content.info(diffId).catch(() => undefined);
     if (!tar) throw new InvalidParameterError(`layer ${diffId} of ${img.id} has neither a compressed blob nor its tar in the content store`);
-    const w = await content.writer();
-    try {
-      const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 17 });
-      const sink = async (src: AsyncIterable<Buffer>): Promise<void> => { for await (const c of src) w.write(c); };
-      await pipeline(await content.read(diffId), gz, sink);
-      const info = await w.commit();
-      return { digest: info.digest, size: info.size, mediaType: DOCKER_LAYER_GZIP };
-    } catch (err) {
-      await w.abort();
-      throw err;
-    }
+    // ingest streams with backpressure, hashes, and leaves nothing behind on failure.
+    const tarStream = await content.read(diffId);
+    const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 17 });
+    const feeding = pipeline(tarStream, gz);
+    feeding.catch(() => { /* destroys gz, so ingest fails too */ });
+    const info = await content.ingest(gz);
+    await feeding;
+    return { digest: info.digest, size: info.size, mediaType: DOCKER_LAYER_GZIP };
   }
 }
