@@ -317,10 +317,10 @@ test('a container gets its own namespaces, processes, hostname and /etc files', 
 });
 
 test('-it gives the process a terminal', { skip }, async () => {
-  const r = await run('script', ['-eqc', `${docker} run --rm -it busybox tty`, '/dev/null'], d);
+  const r = await run('script', ['-eqc', `${docker} run --rm -it busybox tty`, '/dev/null'], d, { holdStdin: true });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\/dev\/pts\/0\r\n$/);
-  const code = await run('script', ['-eqc', `${docker} run --rm -it busybox sh -c "exit 3"`, '/dev/null'], d);
+  const code = await run('script', ['-eqc', `${docker} run --rm -it busybox sh -c "exit 3"`, '/dev/null'], d, { holdStdin: true });
   assert.equal(code.code, 3);
   const notty = await ok('run', '--rm', 'busybox', 'sh', '-c', 'tty; true');
   assert.equal(notty, 'not a tty\n');
