@@ -1,5 +1,6 @@
 import type { ContainerService, ExecService } from '../containers/index.js';
 import type { ImageService } from '../images/index.js';
+import type { BuildService } from '../build/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 
@@ -14,6 +15,7 @@ export interface Backend {
   containers: ContainerService;
   execs: ExecService;
   images: ImageService;
+  builds: BuildService;
   events: EventBus;
   system: SystemProvider;
   log: Logger;

@@ -14,10 +14,12 @@ import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
 import { containerIoRoutes } from './routes/container-io.js';
+import { buildRoutes } from './routes/build.js';
 
 export { createApiServer } from './server.js';
 export type { Backend, SystemProvider } from './backend.js';
 export { errorStatus } from './errors.js';
+export { decodeContainerCreate } from './decode.js';
 
 export function buildRouter(b: Backend): Router {
   const r = new Router();
@@ -26,5 +28,6 @@ export function buildRouter(b: Backend): Router {
   containerIoRoutes(r, b);
   containerRoutes(r, b);
   imageRoutes(r, b);
+  buildRoutes(r, b);
   return r;
 }

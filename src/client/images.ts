@@ -58,6 +58,19 @@ export class ImagesClient {
     });
   }
 
+  /** POST /build: the context tar as the body; docker's build stream (JSON lines) back. */
+  build(body: Readable | undefined, query: Record<string, string | string[] | undefined>): Promise<Response> {
+    return this.#t.request('POST', '/build', {
+      query, ...(body ? { body, contentType: 'application/x-tar' } : {}),
+      headers: { 'X-Registry-Config': EMPTY_AUTH },
+    });
+  }
+
+  /** POST /build/prune. */
+  buildPrune(): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }> {
+    return this.#t.json('POST', '/build/prune');
+  }
+
   /** POST /images/prune. */
   prune(filters?: string): Promise<{ ImagesDeleted: { Untagged?: string; Deleted?: string }[] | null; SpaceReclaimed: number }> {
     return this.#t.json('POST', '/images/prune', { query: { filters } });

@@ -15,7 +15,8 @@ import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
-import { createApiServer, buildRouter, type Backend } from '../api/index.js';
+import { createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
+import { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
 
@@ -113,8 +114,13 @@ export class Daemon {
     await images.ensureBusybox();
     await containers.reconcile();
     const c = containers;
+    const builds = new BuildService({
+      images, containers: c, store, log: this.log.child({ component: 'build' }), tmpRoot: join(cfg.dataRoot, 'tmp'),
+      cacheMountRoot: join(cfg.dataRoot, 'build-cache'),
+      containerRequest: (body) => decodeContainerCreate(body),
+    });
     const backend: Backend = {
-      containers: c, execs, images, events, log: this.log.child({ component: 'api' }),
+      containers: c, execs, images, builds, events, log: this.log.child({ component: 'api' }),
       system: {
         version: () => this.#version(),
         info: () => this.#info(c, images, cgroups.version),

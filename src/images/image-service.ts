@@ -402,8 +402,30 @@ export class ImageService {
       }
       if (out.length > 0) return out;
     }
+    if (this.children(img.id).length > 0) {
+      if (out.length > 0) return out; // untagged; the image stays for the images built on it
+      throw new ConflictError(`conflict: unable to delete ${img.id.slice(7, 19)} (cannot be forced) - image has dependent child images`);
+    }
     await this.#deleteImage(img, out);
+    if (o.prune) await this.#pruneParents(img.parent, out);
     return out;
+  }
+
+  /** Images whose parent is `id` (a build's next step). */
+  children(id: string): ImageRecord[] {
+    return this.#images.all().filter((i) => i.parent === id);
+  }
+
+  /** Deletes the untagged, childless, unused parents a deleted image leaves (a build's intermediate images). */
+  async #pruneParents(parentId: string, out: DeleteResponseItem[]): Promise<number> {
+    let freed = 0;
+    for (let id = parentId; id;) {
+      const p = this.#images.get(id);
+      if (!p || this.tagsOf(p.id).length > 0 || this.children(p.id).length > 0 || this.#o.containersUsing(p.id).length > 0) break;
+      freed += await this.#deleteImage(p, out);
+      id = p.parent;
+    }
+    return freed;
   }
 
   /** Untags every reference of `img`, deletes it and frees what nothing else uses; returns the bytes of layers freed. */
@@ -460,11 +482,14 @@ export class ImageService {
     const deleted: DeleteResponseItem[] = [];
     let reclaimed = 0;
     for (const img of this.#images.all()) {
+      if (!this.#images.get(img.id)) continue; // deleted above as a parent
       if (this.#o.containersUsing(img.id).length > 0) continue;
+      if (this.children(img.id).length > 0) continue; // a parent goes with its last child
       const refs = this.#refs.all().filter((r) => r.id === img.id);
       if (!o.all && refs.length > 0) continue;
       if (o.keep?.(img)) continue;
       reclaimed += await this.#deleteImage(img, deleted);
+      reclaimed += await this.#pruneParents(img.parent, deleted);
     }
     this.#o.events.publish({ Type: 'image', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: String(reclaimed) } } });
     return { deleted, reclaimed };

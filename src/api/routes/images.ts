@@ -48,8 +48,12 @@ export function imageRoutes(r: Router, b: Backend): void {
     validateFilters(f, ['before', 'dangling', 'label', 'reference', 'since', 'until']);
     const all = b.images.list().sort((x, y) => (x.created < y.created ? 1 : -1));
     const out: Record<string, unknown>[] = [];
+    const showAll = qbool(ctx.query, 'all');
+    const parents = new Set(all.map((i) => i.parent).filter(Boolean));
     for (const img of all) {
       const tags = b.images.tagsOf(img.id);
+      // Intermediate images (a build's steps: untagged, with children) show only with -a.
+      if (tags.length === 0 && parents.has(img.id) && (!showAll || f.has('dangling'))) continue;
       if (!matchAny(f, 'dangling', (v) => (v === 'true' || v === '1') === (tags.length === 0))) continue;
       if (!matchAny(f, 'reference', (v) => tags.some((t) => globMatch(v, t) || globMatch(v, t.replace(/:[^:/]+$/, ''))))) continue;
       const s = await summary(b, img);

@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto';
+import { rm, readdir } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { InvalidParameterError, messageOf } from '../errdefs/index.js';
+import type { ImageService } from '../images/index.js';
+import type { ContainerService, CreateRequest } from '../containers/index.js';
+import type { Store, Table } from '../store/index.js';
+import type { Logger } from '../pkg/log/index.js';
+import { parseReference, withDefaultTag, fullString, familiarString, type Reference } from '../pkg/reference/index.js';
+import { Builder, BuildError, type BuildMessage, type BuildOptions, type CacheEntry } from './builder.js';
+import { receiveContext, cloneContext, openContext } from './context.js';
+
+export interface BuildServiceOptions {
+  images: ImageService;
+  containers: ContainerService;
+  store: Store;
+  log: Logger;
+  /** Scratch space for contexts (under the data root). */
+  tmpRoot: string;
+  /** Where `RUN --mount=type=cache` directories are kept. */
+  cacheMountRoot: string;
+  containerRequest: (body: Record<string, unknown>) => CreateRequest;
+}
+
+export interface BuildRequest extends BuildOptions {
+  dockerfile: string;
+  /** `remote=`: a git URL, or an http(s) URL of a tar or a Dockerfile. */
+  remote: string;
+}
+
+/** `docker build` (the legacy /build endpoint's semantics) and the build cache. */
+export class BuildService {
+  readonly #o: BuildServiceOptions;
+  readonly #cache: Table<CacheEntry>;
+
+  constructor(o: BuildServiceOptions) {
+    this.#o = o;
+    this.#cache = o.store.table<CacheEntry>('build_cache');
+  }
+
+  /** Parses `t` values up front, so a bad tag is a 400 before anything is built. */
+  static parseTags(tags: readonly string[]): Reference[] {
+    return tags.map((t) => {
+      try {
+        const r = withDefaultTag(parseReference(t));
+        if (r.digest) throw new Error('digest');
+        return r;
+      } catch {
+        throw new InvalidParameterError(/[A-Z]/.test(t.split(':')[0] ?? '') ? `invalid reference format: repository name (${t.split(':')[0] ?? t}) must be lowercase` : 'invalid reference format');
+      }
+    });
+  }
+
+  /**
+   * Runs one build from a context tar (or `remote`), streaming docker's build
+   * messages to `send`. Resolves the image ID; a failure is sent as docker's error
+   * message and rethrown. Nothing is tagged unless the whole build succeeded.
+   */
+  async build(body: Readable, req: BuildRequest, send: (m: BuildMessage) => void, signal?: AbortSignal): Promise<string | undefined> {
+    const tags = BuildService.parseTags(req.tags);
+    const dir = `${this.#o.tmpRoot}/build-${randomBytes(8).toString('hex')}`;
+    let builder: Builder | undefined;
+    try {
+      let ctx;
+      if (req.remote && /^(git@|git:\/\/)|\.git(#|$)|^https?:\/\/github\.com\//.test(req.remote)) {
+        ctx = await cloneContext(req.remote, `${dir}`, req.dockerfile);
+      } else if (req.remote) {
+        const res = await fetch(req.remote, signal ? { signal } : {}).catch((err: unknown) => { throw new BuildError(`unable to prepare context: ${messageOf(err)}`); });
+        if (!res.ok || !res.body) throw new BuildError(`unable to prepare context: ${req.remote}: ${res.status} ${res.statusText}`);
+        const buf = Buffer.from(await res.arrayBuffer());
+        const { Readable: R } = await import('node:stream');
+        const isTar = buf.length >= 262 && (buf.subarray(257, 262).toString('latin1') === 'ustar' || buf[0] === 0x1f);
+        if (isTar) ctx = await receiveContext(R.from([buf]), `${dir}/context`, req.dockerfile, signal);
+        else {
+          const { mkdir, writeFile } = await import('node:fs/promises');
+          await mkdir(`${dir}/context`, { recursive: true });
+          await writeFile(`${dir}/context/Dockerfile`, buf);
+          ctx = await openContext(`${dir}/context`, 'Dockerfile');
+        }
+      } else {
+        ctx = await receiveContext(body, `${dir}/context`, req.dockerfile, signal);
+      }
+      const started = Date.now();
+      builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot }, req, ctx.dir, send, signal);
+      const id = await builder.build(ctx.dockerfile);
+      send({ aux: { ID: id } });
+      const shortId = id.replace(/^sha256:/, '').slice(0, 12);
+      if (req.quiet) send({ stream: `${id}\n` });
+      else send({ stream: `Successfully built ${shortId}\n` });
+      for (const r of tags) {
+        this.#o.images.tag(id, fullString(r));
+        if (!req.quiet) send({ stream: `Successfully tagged ${familiarString(r)}\n` });
+      }
+      this.#o.log.info('build done', { image: id, ms: Date.now() - started });
+      return id;
+    } catch (err) {
+      const code = err instanceof BuildError ? err.exitCode : undefined;
+      const message = messageOf(err);
+      send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+      return undefined;
+    } finally {
+      await builder?.cleanup();
+      await rm(dir, { recursive: true, force: true }).catch((err: unknown) => this.#o.log.warn('build context not removed', { dir, err: messageOf(err) }));
+    }
+  }
+
+  /** `docker builder prune`: forgets every cached step and empties the RUN cache mounts. */
+  async prune(): Promise<{ CachesDeleted: string[]; SpaceReclaimed: number }> {
+    const ids = this.#cache.ids();
+    for (const id of ids) this.#cache.delete(id);
+    let names: string[] = [];
+    try { names = await readdir(this.#o.cacheMountRoot); } catch { names = []; }
+    for (const n of names) await rm(`${this.#o.cacheMountRoot}/${n}`, { recursive: true, force: true });
+    return { CachesDeleted: [...ids, ...names], SpaceReclaimed: 0 };
+  }
+}
