@@ -17,8 +17,7 @@ import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, SystemError, messageOf } from '../errdefs/index.js';
 import type { ImageConfigFile, ImageRecord, ImageService } from '../images/index.js';
 import type { ContainerService, CreateRequest } from '../containers/index.js';
-import { parseSignal } from '../containers/index.js';
-import { resolveUser, rootfsReader } from '../containers/user.js';
+import { parseSignal, resolveUser, rootfsReader } from '../containers/index.js';
 import { createTar, extractTar, detectCompression } from '../pkg/archive/index.js';
 import { parseReference, withDefaultTag } from '../pkg/reference/index.js';
 import type { Table } from '../store/index.js';
@@ -148,13 +147,19 @@ export class Builder {
       const targetStage = this.#o.target ? df.stages.find((s) => s.name === this.#o.target.toLowerCase()) : last;
       targetStage?.instructions.push({ keyword: 'LABEL', args: text, flags: new Map(), line: 0, original: `LABEL ${text}`, heredocs: [] });
     }
-    for (const a of df.metaArgs) for (const [name, def] of this.#argDecls(a, new Map())) {
-      const given = this.#o.buildArgs[name];
-      this.#metaArgs.set(name, given !== undefined && given !== null ? given : def);
-      if (given !== undefined) this.#usedArgs.add(name);
+    // docker counts (and prints) the ARGs before the first FROM as steps too.
+    for (const a of df.metaArgs) {
+      const vars = new Map<string, string>();
+      for (const [k, v] of this.#metaArgs) if (v !== undefined) vars.set(k, v);
+      for (const [name, def] of this.#argDecls(a, vars)) {
+        const given = this.#o.buildArgs[name];
+        this.#metaArgs.set(name, given !== undefined && given !== null ? given : def);
+        if (given !== undefined) this.#usedArgs.add(name);
+      }
     }
     const needed = this.#neededStages(df);
-    this.#steps = needed.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    this.#steps = df.metaArgs.length + needed.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    for (const a of df.metaArgs) this.#stepLine(a.original);
     let final = '';
     for (const stage of needed) {
       this.#checkAbort();
@@ -653,6 +658,8 @@ export class Builder {
     this.#signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.#d.containers.start(id);
+      // A kill sent while start was still settling the task fails: send it again now.
+      if (this.#signal?.aborted) await this.#d.containers.kill(id, 'KILL').catch(() => undefined);
       const res = await exited;
       await Promise.race([attached.catch(() => undefined), new Promise((r) => setTimeout(r, 2000))]);
       this.#checkAbort();

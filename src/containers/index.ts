@@ -16,5 +16,6 @@ export type { ExecConfig, ExecRecord, ExecStreams } from './exec-service.js';
 export type { ContainerRecord } from './container-record.js';
 export { statusText, humanDuration } from './container-record.js';
 export { parseSignal } from './signals.js';
+export { resolveUser, rootfsReader } from './user.js';
 export { readLogs, formatTimestamp, parseSince, rotatedPaths, parseLogOpts, rotateIfNeeded } from './logs/index.js';
 export type { LogEntry, RotationPolicy } from './logs/index.js';
