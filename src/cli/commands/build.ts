@@ -207,10 +207,15 @@ export const buildCommand: Handler = async (ctx) => {
       }
     }
     const keep = new Set([dockerfileParam, '.dockerignore']);
+    let ignoreText = '';
+    try { ignoreText = fs.readFileSync(`${dir}/.dockerignore`, 'utf8'); } catch { ignoreText = ''; }
     const tar = createTar(dir, {
-      ...(ignore ? { excludes: (p: string) => !keep.has(p) && (ignore?.matches(p) ?? false) && !(ignore?.mayMatchInside(p) ?? false) } : {}),
+      excludes: (p: string) => (extra !== undefined && p === '.dockerignore')
+        || (!keep.has(p) && (ignore?.matches(p) ?? false) && !(ignore?.mayMatchInside(p) ?? false)),
     });
-    body = extra ? appendTar(tar, extra) : tar;
+    // As docker's CLI: a Dockerfile from elsewhere goes in under a random name, and
+    // .dockerignore gains that name so COPY never copies it.
+    body = extra ? appendTar(tar, Buffer.concat([extra.subarray(0, extra.length - 1024), await oneFileTar('.dockerignore', Buffer.from(`${ignoreText}\n${dockerfileParam}\n`))])) : tar;
   }
   const query: Record<string, string | string[] | undefined> = {
     t: tags.length ? tags : undefined,
