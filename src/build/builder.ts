@@ -9,6 +9,7 @@
  * container's changes are committed as one layer and the container removed,
  * whether the step succeeds, fails or the client goes away.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, createWriteStream, statSync, createReadStream, openSync, readSync, closeSync, writeFileSync, chmodSync, lchownSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -115,12 +116,16 @@ export class Builder {
   readonly #contextDir: string;
   #escape = '\\';
   #step = 0;
+  /** The stage whose step is running (stages run concurrently): its step counter and output. */
+  readonly #stageCtx = new AsyncLocalStorage<{ step: number; out: (text: string) => void }>();
   #steps = 0;
   /** Build args a Dockerfile ARG consumed. */
   readonly #usedArgs = new Set<string>();
   readonly #metaArgs = new Map<string, string | undefined>();
   /** Stage results: index → image ID. */
-  readonly #stageImages = new Map<number, string>();
+  readonly #stageImages = new Map<number, Promise<string>>();
+  /** The first stage failure (the others stop at their next step). */
+  #firstError: { err: unknown } | undefined;
   /** Containers made by this build and not yet removed (cleaned on failure). */
   readonly #live = new Set<string>();
 
@@ -133,7 +138,10 @@ export class Builder {
   }
 
   #out(text: string): void {
-    if (!this.#o.quiet) this.#send({ stream: text });
+    if (this.#o.quiet) return;
+    const ctx = this.#stageCtx.getStore();
+    if (ctx) ctx.out(text);
+    else this.#send({ stream: text });
   }
 
   /** Builds the Dockerfile; returns the final image ID (tags are the caller's). */
@@ -160,11 +168,25 @@ export class Builder {
     const needed = this.#neededStages(df);
     this.#steps = df.metaArgs.length + needed.reduce((n, s) => n + 1 + s.instructions.length, 0);
     for (const a of df.metaArgs) this.#stepLine(a.original);
+    // Stages run concurrently, each waiting only for the stages it reads from; their
+    // output is shown in Dockerfile order (a later stage's is held until it is first).
+    const order = new OrderedOutput(needed.length, (text) => this.#send({ stream: text }));
+    let first = this.#steps - needed.reduce((n, s) => n + 1 + s.instructions.length, 0);
+    needed.forEach((stage, i) => {
+      const ctx = { step: first, out: (text: string) => order.write(i, text) };
+      first += 1 + stage.instructions.length;
+      const p = this.#stageCtx.run(ctx, () => this.#buildStage(df, stage));
+      p.then(() => order.end(i), (err: unknown) => { this.#firstError ??= { err }; order.flushAll(); });
+      p.catch(() => undefined);
+      this.#stageImages.set(stage.index, p);
+    });
     let final = '';
-    for (const stage of needed) {
-      this.#checkAbort();
-      final = await this.#buildStage(df, stage);
-      this.#stageImages.set(stage.index, final);
+    try {
+      for (const stage of needed) final = await (this.#stageImages.get(stage.index) ?? Promise.resolve(''));
+    } catch (err) {
+      // Let the stages still running reach a step boundary before the caller cleans up.
+      await Promise.allSettled([...this.#stageImages.values()]);
+      throw this.#firstError ? this.#firstError.err : err;
     }
     if (!final) throw new BuildError('No image was generated. Is your Dockerfile empty?');
     const unused = Object.keys(this.#o.buildArgs).filter((k) => !this.#usedArgs.has(k) && !PREDEFINED_ARGS.has(k) && !(k in AUTOMATIC_ARGS)).sort();
@@ -182,6 +204,7 @@ export class Builder {
 
   #checkAbort(): void {
     if (this.#signal?.aborted) throw new BuildError('the build was cancelled: the client went away');
+    if (this.#firstError) throw new BuildError('the build was cancelled: another stage failed');
   }
 
   // ---- stages -------------------------------------------------------------------
@@ -238,7 +261,7 @@ export class Builder {
     let st: State;
     const prior = df.stages.slice(0, stage.index).find((s) => s.name === base.toLowerCase());
     if (prior) {
-      const id = this.#stageImages.get(prior.index) ?? '';
+      const id = await (this.#stageImages.get(prior.index) ?? Promise.resolve(''));
       st = await this.#stateOf(id);
     } else if (base === 'scratch') {
       st = { image: '', cfg: { architecture: 'amd64', os: 'linux', config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] }, layerSizes: [], args: new Map(), cmdSet: false };
@@ -269,8 +292,9 @@ export class Builder {
   }
 
   #stepLine(original: string): void {
-    this.#step++;
-    this.#out(`Step ${this.#step}/${this.#steps} : ${original}\n`);
+    const ctx = this.#stageCtx.getStore();
+    const n = ctx ? ++ctx.step : ++this.#step;
+    this.#out(`Step ${n}/${this.#steps} : ${original}\n`);
   }
 
   async #baseImage(name: string, platform: string): Promise<ImageRecord> {
@@ -733,7 +757,7 @@ export class Builder {
       const ref = this.#stageRef(df, from);
       let imageId: string;
       if (ref && ref.index < stage.index) {
-        imageId = this.#stageImages.get(ref.index) ?? '';
+        imageId = await (this.#stageImages.get(ref.index) ?? Promise.resolve(''));
         if (!imageId) throw new BuildError(`invalid from flag value ${from}: stage was not built`);
       } else if (ref) {
         throw new BuildError(`invalid from flag value ${from}: refers to the current or a later stage`);
@@ -828,6 +852,39 @@ export class Builder {
     await pipeline(Readable.fromWeb(res.body as never), createWriteStream(host, { mode: 0o600 }));
     lchownSync(host, o.uid, o.gid);
     chmodSync(host, o.mode ?? 0o600);
+  }
+}
+
+/** Output of concurrent stages in stage order: the first unfinished stage writes through, later ones are held. */
+class OrderedOutput {
+  readonly #held: string[][];
+  readonly #done: boolean[];
+  readonly #write: (text: string) => void;
+  #head = 0;
+
+  constructor(n: number, write: (text: string) => void) {
+    this.#held = Array.from({ length: n }, () => []);
+    this.#done = Array.from({ length: n }, () => false);
+    this.#write = write;
+  }
+
+  write(i: number, text: string): void {
+    if (i === this.#head) this.#write(text);
+    else this.#held[i]?.push(text);
+  }
+
+  end(i: number): void {
+    this.#done[i] = true;
+    while (this.#head < this.#held.length && this.#done[this.#head]) {
+      this.#head++;
+      const next = this.#held[this.#head];
+      if (next) for (const t of next.splice(0)) this.#write(t);
+    }
+  }
+
+  /** After a failure: everything held, in order (the failed step's output included). */
+  flushAll(): void {
+    for (let i = this.#head + 1; i < this.#held.length; i++) for (const t of this.#held[i]?.splice(0) ?? []) this.#write(t);
   }
 }
 

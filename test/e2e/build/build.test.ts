@@ -268,3 +268,18 @@ test('rmi of a built image takes its intermediate images with it; image prune le
   assert.equal(out.split('\n').filter((l) => l.startsWith('Deleted: ')).length, 3, out);
   assert.equal((await dk.ok('images', '-aq')).trim().split('\n').length, beforeAll);
 });
+
+test('independent stages run at the same time (each waits for a file the other makes in a shared cache mount); output stays in stage order', { skip }, async () => {
+  const wait = (mine: string, other: string): string => `RUN --mount=type=cache,target=/sync,id=pier-e2e-sync-$T touch /sync/${mine} && for i in $(seq 100); do [ -e /sync/${other} ] && exit 0; sleep 0.1; done; exit 1`;
+  const dir = context('parallel', {
+    Dockerfile: [
+      'FROM busybox AS a', 'ARG T', wait('a', 'b'), 'RUN echo a > /a',
+      'FROM busybox AS b', 'ARG T', wait('b', 'a'), 'RUN echo b > /b',
+      'FROM busybox', 'COPY --from=a /a /a', 'COPY --from=b /b /b', 'CMD ["cat", "/a", "/b"]',
+    ].join('\n'),
+  });
+  const out = await dk.ok('build', '--build-arg', `T=${Date.now()}`, '-t', 'bt/parallel:1', dir);
+  assert.equal(await dk.ok('run', '--rm', 'bt/parallel:1'), 'a\nb\n');
+  const steps = [...out.matchAll(/^Step (\d+)\/12 /gm)].map((m) => Number(m[1]));
+  assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'steps print in Dockerfile order');
+});
