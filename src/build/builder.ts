@@ -18,13 +18,14 @@ import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, SystemError, messageOf } from '../errdefs/index.js';
 import type { ImageConfigFile, ImageRecord, ImageService } from '../images/index.js';
 import type { ContainerService, CreateRequest } from '../containers/index.js';
-import { parseSignal, resolveUser, rootfsReader } from '../containers/index.js';
+import { resolveUser, rootfsReader } from '../containers/index.js';
 import { createTar, extractTar, detectCompression } from '../pkg/archive/index.js';
 import { parseReference, withDefaultTag } from '../pkg/reference/index.js';
 import type { Table } from '../store/index.js';
-import { parseDockerfile, jsonForm, keyValuePairs, splitWords, type Instruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
-import { processWord, processWords } from './shell-word.js';
+import { parseDockerfile, jsonForm, splitWords, type Instruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
+import { processWord } from './shell-word.js';
 import { matchSources, checksumSources, copyInto, type SourceMatch } from './copy.js';
+import { applyMeta } from './meta.js';
 
 type RunConfig = NonNullable<ImageConfigFile['config']>;
 
@@ -92,21 +93,6 @@ export class BuildError extends InvalidParameterError {
 
 const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
-/** Go's time.ParseDuration for HEALTHCHECK flags → nanoseconds. */
-export function parseGoDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  const units: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-  let total = 0;
-  let pos = 0;
-  re.lastIndex = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) {
-    total += Number(m[1]) * (units[m[2] ?? 's'] ?? 0);
-    pos = re.lastIndex;
-  }
-  if (pos !== s.length || s === '') throw new InvalidParameterError(`time: invalid duration "${s}"`);
-  return Math.round(total);
-}
 
 export class Builder {
   readonly #d: BuilderDeps;
@@ -365,20 +351,12 @@ export class Builder {
 
   async #dispatch(df: ParsedDockerfile, stage: Stage, st: State, ins: Instruction, trigger: boolean): Promise<State> {
     const nop = (text: string): string => `/bin/sh -c #(nop) ${text}`;
-    const cfgOf = (s: State): RunConfig => ({ ...(s.cfg.config ?? {}) });
     switch (ins.keyword) {
-      case 'ENV': {
-        const pairs = keyValuePairs(ins, this.#escape).map(([k, v]) => [this.#expand(st, k), this.#expand(st, v)] as const);
-        const env = [...(st.cfg.config?.Env ?? [])];
-        const vars = this.#vars(st);
-        for (const [k, raw] of pairs) {
-          const v = raw;
-          vars.set(k, v);
-          const i = env.findIndex((e) => e.split('=')[0] === k);
-          if (i >= 0) env[i] = `${k}=${v}`;
-          else env.push(`${k}=${v}`);
-        }
-        return this.#commitMeta(st, nop(` ENV ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`), (c) => ({ ...c, Env: env }));
+      case 'ENV': case 'LABEL': case 'USER': case 'EXPOSE': case 'VOLUME': case 'STOPSIGNAL':
+      case 'CMD': case 'ENTRYPOINT': case 'SHELL': case 'HEALTHCHECK': case 'ONBUILD': {
+        const { config, createdBy } = applyMeta(st.cfg.config ?? {}, ins, { vars: this.#vars(st), escape: this.#escape, cmdSet: st.cmdSet });
+        const next = await this.#commitMeta(st, nop(createdBy), () => config);
+        return ins.keyword === 'CMD' ? { ...next, cmdSet: true } : next;
       }
       case 'ARG': {
         const next = new Map(st.args);
@@ -395,10 +373,6 @@ export class Builder {
         const shown = decls.map(([n, d]) => (d === undefined ? n : `${n}=${d}`)).join(' ');
         return this.#commitMeta({ ...st, args: next }, nop(` ARG ${shown}`), (c) => c);
       }
-      case 'LABEL': {
-        const pairs = keyValuePairs(ins, this.#escape).map(([k, v]) => [this.#expand(st, k), this.#expand(st, v)] as const);
-        return this.#commitMeta(st, nop(` LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`), (c) => ({ ...c, Labels: { ...(c.Labels ?? {}), ...Object.fromEntries(pairs) } }));
-      }
       case 'MAINTAINER': {
         const next = await this.#commitMeta(st, nop(` MAINTAINER ${ins.args}`), (c) => c, { author: ins.args });
         return next;
@@ -409,59 +383,6 @@ export class Builder {
         const dir = posix.resolve(st.cfg.config?.WorkingDir || '/', w);
         return this.#workdir(st, dir);
       }
-      case 'USER': {
-        const u = this.#expand(st, ins.args);
-        if (!u) throw new BuildError(`dockerfile parse error on line ${ins.line}: USER requires exactly one argument`);
-        return this.#commitMeta(st, nop(` USER ${u}`), (c) => ({ ...c, User: u }));
-      }
-      case 'EXPOSE': {
-        const ports: Record<string, object> = { ...(st.cfg.config?.ExposedPorts ?? {}) };
-        const words = processWords(ins.args, this.#vars(st), this.#escape);
-        if (words.length === 0) throw new BuildError(`dockerfile parse error on line ${ins.line}: EXPOSE requires at least one argument`);
-        for (const p of words) for (const k of expandPorts(p)) ports[k] = {};
-        return this.#commitMeta(st, nop(` EXPOSE ${Object.keys(ports).sort().join(' ')}`), (c) => ({ ...c, ExposedPorts: ports }));
-      }
-      case 'VOLUME': {
-        const list = jsonForm(ins.args) ?? processWords(ins.args, this.#vars(st), this.#escape);
-        const vols: Record<string, object> = { ...(st.cfg.config?.Volumes ?? {}) };
-        for (const v of list) {
-          const p = v.trim();
-          if (!p) throw new BuildError('VOLUME specified can not be an empty string');
-          vols[p] = {};
-        }
-        return this.#commitMeta(st, nop(` VOLUME [${list.join(' ')}]`), (c) => ({ ...c, Volumes: vols }));
-      }
-      case 'STOPSIGNAL': {
-        const sig = this.#expand(st, ins.args);
-        try { parseSignal(sig); } catch { throw new BuildError(`Invalid signal: ${sig}`); }
-        return this.#commitMeta(st, nop(` STOPSIGNAL ${sig}`), (c) => ({ ...c, StopSignal: sig }));
-      }
-      case 'CMD': {
-        const cmd = this.#commandOf(st, ins);
-        const next = await this.#commitMeta(st, nop(` CMD ${goList(cmd)}`), (c) => ({ ...c, Cmd: cmd }));
-        return { ...next, cmdSet: true };
-      }
-      case 'ENTRYPOINT': {
-        const ep = this.#commandOf(st, ins);
-        return this.#commitMeta(st, nop(` ENTRYPOINT ${goList(ep)}`), (c) => ({ ...c, Entrypoint: ep, ...(st.cmdSet ? {} : { Cmd: null }) }));
-      }
-      case 'SHELL': {
-        const sh = jsonForm(ins.args);
-        if (!sh || sh.length === 0) throw new BuildError(`dockerfile parse error on line ${ins.line}: SHELL requires the arguments to be in JSON form`);
-        return this.#commitMeta(st, nop(` SHELL ${goList(sh)}`), (c) => ({ ...c, Shell: sh }));
-      }
-      case 'HEALTHCHECK': {
-        const hc = this.#healthcheck(st, ins);
-        return this.#commitMeta(st, nop(` HEALTHCHECK ${hc.Test[0] === 'NONE' ? 'NONE' : `&{${goList(hc.Test)} ${fmtDur(hc.Interval)} ${fmtDur(hc.Timeout)} ${fmtDur(hc.StartPeriod)} ${fmtDur(hc.StartInterval)} ${hc.Retries}}`}`), (c) => ({ ...c, Healthcheck: hc }));
-      }
-      case 'ONBUILD': {
-        const inner = ins.args.trim();
-        const kw = inner.split(/\s+/)[0]?.toUpperCase() ?? '';
-        if (kw === 'ONBUILD') throw new BuildError('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
-        if (kw === 'FROM' || kw === 'MAINTAINER') throw new BuildError(`${kw} isn't allowed as an ONBUILD trigger`);
-        const trig = inner.replace(/^\S+/, kw);
-        return this.#commitMeta(st, nop(` ONBUILD ${trig}`), (c) => ({ ...c, OnBuild: [...(c.OnBuild ?? []), trig] }));
-      }
       case 'RUN':
         return this.#run(st, ins);
       case 'COPY':
@@ -470,40 +391,7 @@ export class Builder {
       default:
         throw new BuildError(`dockerfile parse error on line ${ins.line}: unknown instruction: ${ins.keyword}`);
     }
-    void cfgOf; void trigger;
-  }
-
-  #commandOf(st: State, ins: Instruction): string[] {
-    const json = jsonForm(ins.args);
-    if (json) return json;
-    return [...(st.cfg.config?.Shell ?? DEFAULT_SHELL), ins.args];
-  }
-
-  #healthcheck(st: State, ins: Instruction): { Test: string[]; Interval: number; Timeout: number; StartPeriod: number; StartInterval: number; Retries: number } {
-    const words = ins.args.trim();
-    const flag = (n: string): string | undefined => ins.flags.get(n)?.[0];
-    if (/^none$/i.test(words)) {
-      if (ins.flags.size > 0) throw new BuildError('HEALTHCHECK NONE takes no arguments');
-      return { Test: ['NONE'], Interval: 0, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 0 };
-    }
-    const m = /^cmd\s+([\s\S]*)$/i.exec(words);
-    if (!m) throw new BuildError(`dockerfile parse error on line ${ins.line}: Unknown type "${words.split(/\s+/)[0] ?? ''}" in HEALTHCHECK (try CMD)`);
-    const rest = m[1] ?? '';
-    const json = jsonForm(rest);
-    const test = json ? ['CMD', ...json] : ['CMD-SHELL', rest];
-    const dur = (n: string): number => {
-      const v = flag(n);
-      if (v === undefined || v === '') return 0;
-      const d = parseGoDuration(v);
-      if (d !== 0 && d < 1e6) throw new BuildError(`${n === 'start-period' ? 'StartPeriod' : n === 'start-interval' ? 'StartInterval' : n[0]?.toUpperCase() + n.slice(1)} in HEALTHCHECK cannot be less than 1ms`);
-      return d;
-    };
-    const retries = flag('retries');
-    const r = retries === undefined || retries === '' ? 0 : Number(retries);
-    if (!Number.isInteger(r)) throw new BuildError(`strconv.ParseInt: parsing "${retries ?? ''}": invalid syntax`);
-    if (r < 0) throw new BuildError('--retries cannot be negative');
-    void st;
-    return { Test: test, Interval: dur('interval'), Timeout: dur('timeout'), StartPeriod: dur('start-period'), StartInterval: dur('start-interval'), Retries: r };
+    void trigger;
   }
 
   // ---- cache and commits ----------------------------------------------------------------
@@ -952,29 +840,8 @@ function parseRunMount(spec: string, line: number): RunMount {
   return m;
 }
 
-function expandPorts(p: string): string[] {
-  const [ports = '', proto = 'tcp'] = p.split('/');
-  const m = /^(\d+)(?:-(\d+))?$/.exec(ports);
-  if (!m) throw new BuildError(`Invalid containerPort: ${p}`);
-  const a = Number(m[1]);
-  const b = m[2] ? Number(m[2]) : a;
-  if (b < a || a > 65535 || b > 65535) throw new BuildError(`Invalid containerPort: ${p}`);
-  if (!['tcp', 'udp', 'sctp'].includes(proto.toLowerCase())) throw new BuildError(`Invalid proto: ${proto}`);
-  const out: string[] = [];
-  for (let i = a; i <= b; i++) out.push(`${i}/${proto.toLowerCase()}`);
-  return out;
-}
 
-/** Go's %v of a []string: `[a b c]`. */
-function goList(l: readonly string[]): string {
-  return `[${l.map((s) => JSON.stringify(s)).join(' ')}]`;
-}
 
-function fmtDur(ns: number): string {
-  if (ns === 0) return '0s';
-  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
-  return `${ns / 1e6}ms`;
-}
 
 function stripEmpty(c: RunConfig): RunConfig {
   const out: Record<string, unknown> = {};

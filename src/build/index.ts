@@ -13,3 +13,4 @@
 export { BuildService } from './build-service.js';
 export type { BuildServiceOptions, BuildRequest } from './build-service.js';
 export type { BuildMessage, BuildOptions } from './builder.js';
+export { applyChanges } from './meta.js';

@@ -2,7 +2,16 @@ import { InvalidParameterError, NotFoundError, NotImplementedError, messageOf } 
 import type { RegistryAuth } from '../../distribution/index.js';
 import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
 import { parseReference, withDefaultTag, familiarName, familiarString, fullString } from '../../pkg/reference/index.js';
-import type { ImageRecord } from '../../images/index.js';
+import type { ImageRecord, ImageConfigFile } from '../../images/index.js';
+import { applyChanges } from '../../build/index.js';
+
+type ImageRunConfig = NonNullable<ImageConfigFile['config']>;
+const IMAGE_FIELDS = ['User', 'ExposedPorts', 'Env', 'Cmd', 'Entrypoint', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'OnBuild', 'Shell'];
+function pickImageFields(c: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of IMAGE_FIELDS) if (c[k] !== undefined && c[k] !== null) out[k] = c[k];
+  return out;
+}
 import { COMMON_HEADERS, qbool, readJson, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
@@ -135,9 +144,13 @@ export function imageRoutes(r: Router, b: Backend): void {
     const q = ctx.query;
     const c = b.containers.get(q.get('container') ?? '');
     const body = await readJson(ctx.req).catch(() => null) as Record<string, unknown> | null;
-    const overrides: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(body ?? {})) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '') overrides[k] = v;
-    for (const ch of q.getAll('changes')) applyChange(overrides, ch);
+    const given: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(body ?? {})) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '') given[k] = v;
+    // `-c` changes apply on top of what the container runs with (docker's BuildFromConfig).
+    const changes = q.getAll('changes');
+    const overrides: Record<string, unknown> = changes.length
+      ? applyChanges({ ...pickImageFields(c.Config as unknown as Record<string, unknown>), ...given } as ImageRunConfig, changes) as Record<string, unknown>
+      : given;
     const rec = await b.images.commit({
       parentId: c.Image, upperDir: await b.images.snapshots.dir(c.pier.snapshotKey), containerId: c.Id,
       containerConfig: c.Config as unknown as Record<string, unknown>, overrides,
@@ -178,8 +191,7 @@ export function imageRoutes(r: Router, b: Backend): void {
       if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not supported yet');
       const send = progress(ctx);
       try {
-        const changes: Record<string, unknown> = {};
-        for (const ch of q.getAll('changes')) applyChange(changes, ch);
+        const changes = applyChanges({}, q.getAll('changes')) as Record<string, unknown>;
         // The docker CLI sends `repo=name:tag` with no `tag` parameter: split it as dockerd does.
         let repo = q.get('repo') ?? '';
         let tag = q.get('tag') ?? '';
@@ -245,53 +257,6 @@ export function registryAuth(header: string | string[] | undefined): RegistryAut
 }
 
 /** `-c` changes of `docker import`: a subset of Dockerfile instructions. */
-function applyChange(cfg: Record<string, unknown>, change: string): void {
-  const m = /^\s*(\w+)\s+(.*)$/s.exec(change);
-  if (!m || !m[1]) throw new InvalidParameterError(`dockerfile parse error: invalid change "${change}"`);
-  const ins = m[1].toUpperCase();
-  const arg = (m[2] ?? '').trim();
-  const list = (): string[] => {
-    if (arg.startsWith('[')) {
-      try { return JSON.parse(arg) as string[]; } catch { /* shell form */ }
-    }
-    return ['/bin/sh', '-c', arg];
-  };
-  switch (ins) {
-    case 'CMD': cfg['Cmd'] = list(); break;
-    case 'ENTRYPOINT': cfg['Entrypoint'] = list(); break;
-    case 'ENV': {
-      const env = (cfg['Env'] as string[] | undefined) ?? [];
-      const kv = arg.includes('=') ? arg : arg.replace(/\s+/, '=');
-      env.push(kv);
-      cfg['Env'] = env;
-      break;
-    }
-    case 'WORKDIR': cfg['WorkingDir'] = arg; break;
-    case 'USER': cfg['User'] = arg; break;
-    case 'LABEL': {
-      const labels = (cfg['Labels'] as Record<string, string> | undefined) ?? {};
-      const [k = '', ...v] = arg.split('=');
-      labels[k] = v.join('=').replace(/^"|"$/g, '');
-      cfg['Labels'] = labels;
-      break;
-    }
-    case 'EXPOSE': {
-      const ports = (cfg['ExposedPorts'] as Record<string, object> | undefined) ?? {};
-      for (const p of arg.split(/\s+/)) ports[p.includes('/') ? p : `${p}/tcp`] = {};
-      cfg['ExposedPorts'] = ports;
-      break;
-    }
-    case 'VOLUME': {
-      const vols = (cfg['Volumes'] as Record<string, object> | undefined) ?? {};
-      for (const p of arg.startsWith('[') ? (JSON.parse(arg) as string[]) : arg.split(/\s+/)) vols[p] = {};
-      cfg['Volumes'] = vols;
-      break;
-    }
-    case 'STOPSIGNAL': cfg['StopSignal'] = arg; break;
-    default: throw new InvalidParameterError(`${ins} is not a valid change command`);
-  }
-}
-
 function globMatch(pattern: string, s: string): boolean {
   const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
   return re.test(s);
