@@ -52,6 +52,8 @@ export interface BuildOptions {
   cpusetMems: string;
   ulimits: unknown;
   quiet: boolean;
+  /** Images whose history may stand in for steps (docker's --cache-from). */
+  cacheFrom?: string[];
 }
 
 export interface CacheEntry { image: string; created: string }
@@ -412,13 +414,76 @@ export class Builder {
     return hit.image;
   }
 
-  async #useCache(st: State, key: string): Promise<State | undefined> {
+  async #useCache(st: State, key: string, probe: { createdBy: string; config: RunConfig }): Promise<State | undefined> {
+    if (this.#o.noCache) return undefined;
     const hit = this.#lookup(key);
-    if (!hit) return undefined;
+    const sources = await this.#cacheSources();
+    // With --cache-from, a local step counts only when it leads to one of those images (docker's rule).
+    if (hit && (sources.length === 0 || sources.some((src) => this.#isAncestor(hit, src.id)))) {
+      this.#out(' ---> Using cache\n');
+      this.#out(` ---> ${short(hit)}\n`);
+      const next = await this.#stateOf(hit);
+      return { ...next, args: st.args, cmdSet: st.cmdSet };
+    }
+    const restored = await this.#fromCacheSource(st, probe, sources);
+    if (!restored) return undefined;
+    this.#remember(key, restored.image);
     this.#out(' ---> Using cache\n');
-    this.#out(` ---> ${short(hit)}\n`);
-    const next = await this.#stateOf(hit);
-    return { ...next, args: st.args, cmdSet: st.cmdSet };
+    this.#out(` ---> ${short(restored.image)}\n`);
+    return restored;
+  }
+
+  #sources: { id: string; cfg: ImageConfigFile; layerSizes: number[] }[] | undefined;
+
+  /** The --cache-from images that exist here (missing ones are skipped, as docker does). */
+  async #cacheSources(): Promise<{ id: string; cfg: ImageConfigFile; layerSizes: number[] }[]> {
+    if (this.#sources) return this.#sources;
+    const out: { id: string; cfg: ImageConfigFile; layerSizes: number[] }[] = [];
+    for (const name of this.#o.cacheFrom ?? []) {
+      const img = this.#d.images.tryResolve(name);
+      if (img) out.push({ id: img.id, cfg: await this.#d.images.config(img.id), layerSizes: img.layerSizes });
+    }
+    this.#sources = out;
+    return out;
+  }
+
+  #isAncestor(ancestor: string, of: string): boolean {
+    for (let id: string | undefined = of, n = 0; id && n < 10_000; n++) {
+      if (id === ancestor) return true;
+      id = this.#d.images.get(id)?.parent;
+    }
+    return false;
+  }
+
+  /**
+   * --cache-from: a source image whose history starts with this state's history and
+   * whose next entry is this very step gives the step's result (its layer reused).
+   */
+  async #fromCacheSource(st: State, probe: { createdBy: string; config: RunConfig }, sources: { id: string; cfg: ImageConfigFile; layerSizes: number[] }[]): Promise<State | undefined> {
+    const hist = st.cfg.history ?? [];
+    const diffs = st.cfg.rootfs?.diff_ids ?? [];
+    for (const src of sources) {
+      const sh = src.cfg.history ?? [];
+      const sd = src.cfg.rootfs?.diff_ids ?? [];
+      if (sh.length <= hist.length || sd.length < diffs.length) continue;
+      if (!hist.every((h, i) => sh[i]?.created_by === h.created_by && Boolean(sh[i]?.empty_layer) === Boolean(h.empty_layer))) continue;
+      if (!diffs.every((d, i) => sd[i] === d)) continue;
+      const entry = sh[hist.length];
+      if (!entry || entry.created_by !== probe.createdBy) continue;
+      const layerDiff = entry.empty_layer ? undefined : sd[diffs.length];
+      if (!entry.empty_layer && !layerDiff) continue;
+      if (sh.length === hist.length + 1) {
+        if (st.image && !this.#d.images.get(src.id)?.parent) {
+          const rec = this.#d.images.get(src.id);
+          if (rec) this.#d.images.update({ ...rec, parent: st.image });
+        }
+        const next = await this.#stateOf(src.id);
+        return { ...next, args: st.args, cmdSet: st.cmdSet };
+      }
+      const layer = layerDiff ? { diffId: layerDiff, size: src.layerSizes[diffs.length] ?? 0 } : undefined;
+      return this.#record(st, probe.config, probe.createdBy, layer, {}, entry.created);
+    }
+    return undefined;
   }
 
   #remember(key: string, image: string): void {
@@ -429,7 +494,7 @@ export class Builder {
   async #commitMeta(st: State, createdBy: string, change: (c: RunConfig) => RunConfig, extra: { author?: string } = {}): Promise<State> {
     const config = change({ ...(st.cfg.config ?? {}) });
     const key = this.#cacheKey(st.image, ['meta', createdBy, config, extra]);
-    const cached = await this.#useCache(st, key);
+    const cached = await this.#useCache(st, key, { createdBy, config });
     if (cached) return cached;
     const next = await this.#record(st, config, createdBy, undefined, extra);
     this.#remember(key, next.image);
@@ -438,8 +503,8 @@ export class Builder {
   }
 
   /** Records the image of a step: the parent's config with `config`, one history entry, maybe one layer. */
-  async #record(st: State, config: RunConfig, createdBy: string, layer: { diffId: string; size: number } | undefined, extra: { author?: string } = {}): Promise<State> {
-    const created = new Date().toISOString();
+  async #record(st: State, config: RunConfig, createdBy: string, layer: { diffId: string; size: number } | undefined, extra: { author?: string } = {}, createdAt?: string): Promise<State> {
+    const created = createdAt ?? new Date().toISOString();
     const cfg: ImageConfigFile = {
       ...st.cfg,
       architecture: st.cfg.architecture || 'amd64', os: st.cfg.os || 'linux', created,
@@ -521,7 +586,7 @@ export class Builder {
     const argEnv = this.#runArgEnv(st);
     const createdBy = `${argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ` : ''}${cmd.join(' ')}`;
     const key = this.#cacheKey(st.image, ['run', createdBy, st.cfg.config ?? {}, network ?? '', mounts]);
-    const cached = await this.#useCache(st, key);
+    const cached = await this.#useCache(st, key, { createdBy, config: { ...(st.cfg.config ?? {}) } });
     if (cached) return cached;
     const env = [...(st.cfg.config?.Env ?? []), ...argEnv];
     const id = await this.#container(st, cmd, { env, mounts, ...(network ? { network: network === 'default' ? this.#o.networkMode : network } : {}) });
@@ -587,7 +652,7 @@ export class Builder {
     const createdBy = `/bin/sh -c #(nop) WORKDIR ${dir}`;
     const config = { ...(st.cfg.config ?? {}), WorkingDir: dir };
     const key = this.#cacheKey(st.image, ['workdir', createdBy, config]);
-    const cached = await this.#useCache(st, key);
+    const cached = await this.#useCache(st, key, { createdBy, config });
     if (cached) return cached;
     const id = await this.#container(st, [...DEFAULT_SHELL, `#(nop) WORKDIR ${dir}`]);
     try {
@@ -675,7 +740,7 @@ export class Builder {
         const createdBy = `/bin/sh -c #(nop) ${what} ${fromDesc}${flagsShown}${kind}:${sum || hereSum || urls.join(',')} in ${dest} `;
         const key = this.#cacheKey(st.image, [what.toLowerCase(), createdBy, urls, st.cfg.config ?? {}]);
         if (urls.length === 0) {
-          const cached = await this.#useCache(st, key);
+          const cached = await this.#useCache(st, key, { createdBy, config: { ...(st.cfg.config ?? {}) } });
           if (cached) return cached;
         }
         const id = await this.#container(st, [...DEFAULT_SHELL, `#(nop) ${what} ${kind}:${sum} in ${dest}`]);

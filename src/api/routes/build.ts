@@ -37,6 +37,7 @@ export function buildRequest(q: URLSearchParams): BuildRequest {
     shmSize: num(q, 'shmsize'), memory: num(q, 'memory'), memorySwap: num(q, 'memswap'), cpuShares: num(q, 'cpushares'),
     cpuPeriod: num(q, 'cpuperiod'), cpuQuota: num(q, 'cpuquota'), cpusetCpus: q.get('cpusetcpus') ?? '', cpusetMems: q.get('cpusetmems') ?? '',
     ulimits: jsonParam<unknown>(q, 'ulimits', null), quiet: qbool(q, 'q'),
+    cacheFrom: jsonParam<string[]>(q, 'cachefrom', []).filter((x) => typeof x === 'string'),
   };
   BuildService.parseTags(req.tags);
   return req;

@@ -283,3 +283,21 @@ test('independent stages run at the same time (each waits for a file the other m
   const steps = [...out.matchAll(/^Step (\d+)\/12 /gm)].map((m) => Number(m[1]));
   assert.deepEqual(steps, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'steps print in Dockerfile order');
 });
+
+test('--cache-from: an image loaded from elsewhere (no intermediate images here) stands in for the steps its history shows', { skip }, async () => {
+  const dir = context('cachefrom', { Dockerfile: 'FROM busybox\nENV CF=1\nCOPY f /f\nRUN cat /f > /g\nCMD ["cat", "/g"]\n', f: 'cached-from\n' });
+  await dk.ok('build', '-t', 'bt/cf:1', dir);
+  const id = await dk.fmt('{{.Id}}', 'bt/cf:1');
+  const archive = join(tmp, 'cf.tar');
+  await dk.ok('save', '-o', archive, 'bt/cf:1');
+  await dk.ok('rmi', 'bt/cf:1');
+  await dk.ok('load', '-i', archive);
+  const out = await dk.ok('build', '--cache-from', 'bt/cf:1', '-t', 'bt/cf:2', dir);
+  assert.equal(usingCache(out), 4, out);
+  assert.doesNotMatch(out, /Running in/);
+  assert.equal(await dk.fmt('{{.Id}}', 'bt/cf:2'), id, 'the same image as the one cached from');
+  writeFileSync(join(dir, 'f'), 'changed\n');
+  const changed = await dk.ok('build', '--cache-from', 'bt/cf:1', '-t', 'bt/cf:3', dir);
+  assert.equal(usingCache(changed), 1, 'only ENV matches once the copied file changed');
+  assert.equal(await dk.ok('run', '--rm', 'bt/cf:3'), 'changed\n');
+});
