@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usePrivateDaemon, pierBin, poll, type PrivateDaemon } from '../../harness/pierd.js';
-import { e2eSkip } from '../../harness/clients.js';
+import { e2eSkip, rawRequest } from '../../harness/clients.js';
+import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { boundCli, docker } from '../cli/cli-helpers.js';
 
 const skip = e2eSkip('build e2e', { needsDocker: true });
@@ -300,4 +302,31 @@ test('--cache-from: an image loaded from elsewhere (no intermediate images here)
   const changed = await dk.ok('build', '--cache-from', 'bt/cf:1', '-t', 'bt/cf:3', dir);
   assert.equal(usingCache(changed), 1, 'only ENV matches once the copied file changed');
   assert.equal(await dk.ok('run', '--rm', 'bt/cf:3'), 'changed\n');
+});
+
+test('remote contexts: a git repository (remote=, #ref:subdir) and a tar.gz served over HTTP', { skip }, async (t) => {
+  // A local repository with the context in a subdirectory on a branch.
+  const repo = join(tmp, 'ctx-repo.git');
+  const work = join(tmp, 'ctx-work');
+  mkdirSync(join(work, 'app'), { recursive: true });
+  writeFileSync(join(work, 'app', 'Dockerfile'), 'FROM busybox\nCOPY msg /msg\nCMD ["cat", "/msg"]\n');
+  writeFileSync(join(work, 'app', 'msg'), 'from git\n');
+  const git = (...a: string[]): void => { execFileSync('git', a, { cwd: work, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } }); };
+  git('init', '-q', '-b', 'main'); git('checkout', '-q', '-b', 'rel'); git('add', '.'); git('commit', '-qm', 'ctx');
+  execFileSync('git', ['clone', '-q', '--bare', work, repo]);
+  const res = await rawRequest(d, { method: 'POST', path: `/v1.50/build?t=bt/git:1&remote=${encodeURIComponent(`file://${repo}#rel:app`)}` });
+  assert.equal(res.status, 200);
+  assert.match(res.body, /Successfully tagged bt\/git:1/, res.body);
+  assert.equal(await dk.ok('run', '--rm', 'bt/git:1'), 'from git\n');
+  // A tarball over HTTP, through the docker CLI.
+  const src = context('http-src', { Dockerfile: 'FROM busybox\nCOPY msg /msg\nCMD ["cat", "/msg"]\n', msg: 'from http\n' });
+  const tgz = join(tmp, 'ctx.tar.gz');
+  execFileSync('tar', ['-czf', tgz, '-C', src, '.']);
+  const server = createServer((_req, r) => { r.writeHead(200, { 'Content-Type': 'application/gzip' }); r.end(readFileSync(tgz)); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.close(); });
+  const port = (server.address() as { port: number }).port;
+  await dk.ok('build', '-t', 'bt/http:1', `http://127.0.0.1:${port}/ctx.tar.gz`);
+  assert.equal(await dk.ok('run', '--rm', 'bt/http:1'), 'from http\n');
+  await noLeftovers();
 });
