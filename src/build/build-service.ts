@@ -8,7 +8,8 @@ import type { Store, Table } from '../store/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { parseReference, withDefaultTag, fullString, familiarString, type Reference } from '../pkg/reference/index.js';
 import { Builder, BuildError, type BuildMessage, type BuildOptions, type CacheEntry } from './builder.js';
-import { receiveContext, cloneContext, openContext } from './context.js';
+import { openBuildContext } from './context.js';
+import type { ContextStore } from './context-store.js';
 
 export interface BuildServiceOptions {
   images: ImageService;
@@ -60,28 +61,14 @@ export class BuildService {
     const tags = BuildService.parseTags(req.tags);
     const dir = `${this.#o.tmpRoot}/build-${randomBytes(8).toString('hex')}`;
     let builder: Builder | undefined;
+    let store: ContextStore | undefined;
+    const t0 = Date.now();
     try {
-      let ctx;
-      if (req.remote && /^(git@|git:\/\/)|\.git(#|$)|^https?:\/\/github\.com\//.test(req.remote)) {
-        ctx = await cloneContext(req.remote, `${dir}`, req.dockerfile);
-      } else if (req.remote) {
-        const res = await fetch(req.remote, signal ? { signal } : {}).catch((err: unknown) => { throw new BuildError(`unable to prepare context: ${messageOf(err)}`); });
-        if (!res.ok || !res.body) throw new BuildError(`unable to prepare context: ${req.remote}: ${res.status} ${res.statusText}`);
-        const buf = Buffer.from(await res.arrayBuffer());
-        const { Readable: R } = await import('node:stream');
-        const isTar = buf.length >= 262 && (buf.subarray(257, 262).toString('latin1') === 'ustar' || buf[0] === 0x1f);
-        if (isTar) ctx = await receiveContext(R.from([buf]), `${dir}/context`, req.dockerfile, signal);
-        else {
-          const { mkdir, writeFile } = await import('node:fs/promises');
-          await mkdir(`${dir}/context`, { recursive: true });
-          await writeFile(`${dir}/context/Dockerfile`, buf);
-          ctx = await openContext(`${dir}/context`, 'Dockerfile');
-        }
-      } else {
-        ctx = await receiveContext(body, `${dir}/context`, req.dockerfile, signal);
-      }
+      const ctx = await openBuildContext(body, { dir, dockerfile: req.dockerfile, remote: req.remote, ...(signal ? { signal } : {}) });
+      store = ctx.store;
       const started = Date.now();
-      builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot }, req, ctx.dir, send, signal);
+      this.#o.log.debug('build context ready', { ms: started - t0 });
+      builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot }, req, ctx.store, send, signal);
       const id = await builder.build(ctx.dockerfile);
       send({ aux: { ID: id } });
       const shortId = id.replace(/^sha256:/, '').slice(0, 12);
@@ -100,6 +87,7 @@ export class BuildService {
       return undefined;
     } finally {
       await builder?.cleanup();
+      store?.close();
       await rm(dir, { recursive: true, force: true }).catch((err: unknown) => this.#o.log.warn('build context not removed', { dir, err: messageOf(err) }));
     }
   }

@@ -24,7 +24,8 @@ import { parseReference, withDefaultTag } from '../pkg/reference/index.js';
 import type { Table } from '../store/index.js';
 import { parseDockerfile, jsonForm, splitWords, type Instruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
 import { processWord } from './shell-word.js';
-import { matchSources, checksumSources, copyInto, type SourceMatch } from './copy.js';
+import { matchSources, checksumSources, copyInto, matchContext, checksumContext, copyFromContext, type SourceMatch, type ContextMatch } from './copy.js';
+import type { ContextStore } from './context-store.js';
 import { applyMeta } from './meta.js';
 
 type RunConfig = NonNullable<ImageConfigFile['config']>;
@@ -101,7 +102,7 @@ export class Builder {
   readonly #o: BuildOptions;
   readonly #send: (m: BuildMessage) => void;
   readonly #signal: AbortSignal | undefined;
-  readonly #contextDir: string;
+  readonly #context: ContextStore;
   #escape = '\\';
   #step = 0;
   /** The stage whose step is running (stages run concurrently): its step counter and output. */
@@ -117,12 +118,12 @@ export class Builder {
   /** Containers made by this build and not yet removed (cleaned on failure). */
   readonly #live = new Set<string>();
 
-  constructor(d: BuilderDeps, o: BuildOptions, contextDir: string, send: (m: BuildMessage) => void, signal?: AbortSignal) {
+  constructor(d: BuilderDeps, o: BuildOptions, context: ContextStore, send: (m: BuildMessage) => void, signal?: AbortSignal) {
     this.#d = d;
     this.#o = o;
     this.#send = send;
     this.#signal = signal;
-    this.#contextDir = contextDir;
+    this.#context = context;
   }
 
   #out(text: string): void {
@@ -352,7 +353,7 @@ export class Builder {
   // ---- instructions -----------------------------------------------------------------
 
   async #dispatch(df: ParsedDockerfile, stage: Stage, st: State, ins: Instruction, trigger: boolean): Promise<State> {
-    const nop = (text: string): string => `/bin/sh -c #(nop) ${text}`;
+    const nop = (text: string): string => this.#nop(st, text);
     switch (ins.keyword) {
       case 'ENV': case 'LABEL': case 'USER': case 'EXPOSE': case 'VOLUME': case 'STOPSIGNAL':
       case 'CMD': case 'ENTRYPOINT': case 'SHELL': case 'HEALTHCHECK': case 'ONBUILD': {
@@ -701,9 +702,7 @@ export class Builder {
     if (destRaw === '.' || destRaw === './') dest = workdir.endsWith('/') ? workdir : `${workdir}/`;
 
     // Where the sources come from: the context, another stage or an image.
-    let sourceRoot = this.#contextDir;
     let sourceContainer: string | undefined;
-    let fromDesc = '';
     if (fromFlag !== undefined) {
       if (what === 'ADD') throw new BuildError('ADD does not support --from');
       const from = processWord(fromFlag, this.#vars(st), this.#escape);
@@ -717,28 +716,34 @@ export class Builder {
       } else {
         imageId = (await this.#baseImage(from, '')).id;
       }
-      fromDesc = `--from=${from} `;
       sourceContainer = await this.#container(await this.#stateOf(imageId), [...DEFAULT_SHELL, '#(nop) COPY source']);
     }
+    const ctx = this.#context;
     try {
-      const run = async (root: string): Promise<State> => {
+      const run = async (root: string | undefined): Promise<State> => {
         const isUrl = (s: string): boolean => /^https?:\/\//.test(s);
-        const matches: SourceMatch[] = [];
+        const hostMatches: SourceMatch[] = [];
+        const ctxMatches: ContextMatch[] = [];
         const urls: string[] = [];
         for (const s of srcs) {
           if (what === 'ADD' && isUrl(s)) { urls.push(s); continue; }
           if (what === 'ADD' && /^git@|\.git(#|$)/.test(s)) throw new BuildError('ADD of a git repository is not supported by pier yet');
-          matches.push(...matchSources(root, s, { context: sourceContainer === undefined, what }));
+          if (root !== undefined) hostMatches.push(...matchSources(root, s, { context: false, what }));
+          else ctxMatches.push(...matchContext(ctx, s, what));
         }
-        if (matches.length + urls.length + heredocSources.length > 1 && !dest.endsWith('/')) {
+        const count = hostMatches.length + ctxMatches.length;
+        if (count + urls.length + heredocSources.length > 1 && !dest.endsWith('/')) {
           throw new BuildError(`When using ${what} with more than one source file, the destination must be a directory and end with a /`);
         }
-        const sum = matches.length ? checksumSources(matches) : '';
+        const sum = hostMatches.length ? checksumSources(hostMatches) : ctxMatches.length ? checksumContext(ctx, ctxMatches) : '';
         const hereSum = heredocSources.length ? createHash('sha256').update(JSON.stringify(heredocSources)).digest('hex') : '';
-        const kind = matches.length === 1 && !matches[0]?.isDir ? 'file' : matches.length ? 'dir' : urls.length ? 'url' : 'heredoc';
-        const flagsShown = `${chownFlag ? `--chown=${chownFlag} ` : ''}${chmodFlag ? `--chmod=${chmodFlag} ` : ''}`;
-        const createdBy = `/bin/sh -c #(nop) ${what} ${fromDesc}${flagsShown}${kind}:${sum || hereSum || urls.join(',')} in ${dest} `;
-        const key = this.#cacheKey(st.image, [what.toLowerCase(), createdBy, urls, st.cfg.config ?? {}]);
+        const single = hostMatches[0] ?? ctxMatches[0];
+        const kind = count > 1 ? 'multi' : count === 1 ? (single?.isDir ? 'dir' : 'file') : urls.length ? 'url' : 'heredoc';
+        // docker's history text: the destination as written, --chown expanded and glued to the source kind.
+        const chownShown = chownFlag ? `--chown=${processWord(chownFlag, vars, this.#escape)}` : '';
+        const chmodShown = chmodFlag ? `--chmod=${chmodFlag} ` : '';
+        const createdBy = this.#nop(st, `${what} ${chmodShown}${chownShown}${kind}:${sum || hereSum || urls.join(',')} in ${destRaw} `);
+        const key = this.#cacheKey(st.image, [what.toLowerCase(), createdBy, dest, fromFlag ?? '', urls, st.cfg.config ?? {}]);
         if (urls.length === 0) {
           const cached = await this.#useCache(st, key, { createdBy, config: { ...(st.cfg.config ?? {}) } });
           if (cached) return cached;
@@ -760,14 +765,21 @@ export class Builder {
               }
             }
             const opts = { ...own, ...(mode !== undefined ? { mode } : {}) };
-            const plain: SourceMatch[] = [];
-            for (const m of matches) {
+            const plainHost: SourceMatch[] = [];
+            for (const m of hostMatches) {
               if (what === 'ADD' && !m.isDir && isArchive(m.host)) {
-                const target = mkdirInRoot(rootfs, dest);
-                await extractTar(createReadStream(m.host), target, { whiteouts: 'literal', chown: true });
-              } else plain.push(m);
+                await extractTar(createReadStream(m.host), mkdirInRoot(rootfs, dest), { whiteouts: 'literal', chown: true });
+              } else plainHost.push(m);
             }
-            if (plain.length) copyInto(rootfs, plain, dest, opts);
+            if (plainHost.length) copyInto(rootfs, plainHost, dest, opts);
+            const plainCtx: ContextMatch[] = [];
+            for (const m of ctxMatches) {
+              const e = ctx.get(m.entry);
+              if (what === 'ADD' && e?.type === 'file' && isArchiveHead(ctx.head(e, 512))) {
+                await extractTar(ctx.stream(e), mkdirInRoot(rootfs, dest), { whiteouts: 'literal', chown: true });
+              } else plainCtx.push(m);
+            }
+            if (plainCtx.length) copyFromContext(ctx, rootfs, plainCtx, dest, opts);
             for (const u of urls) await this.#download(rootfs, u, dest, opts);
             for (const h of heredocSources) {
               const file = posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest));
@@ -787,11 +799,15 @@ export class Builder {
         }
       };
       if (sourceContainer) return await this.#d.containers.views.withRootfs(sourceContainer, run, { withMounts: false });
-      return await run(sourceRoot);
+      return await run(undefined);
     } finally {
       if (sourceContainer) await this.#removeContainer(sourceContainer);
-      sourceRoot = '';
     }
+  }
+
+  /** docker's history text of a config-only step: the shell in force, `#(nop)`, the instruction. */
+  #nop(st: State, text: string): string {
+    return `${(st.cfg.config?.Shell ?? DEFAULT_SHELL).join(' ')} #(nop) ${text}`;
   }
 
   /** ADD <url>: downloaded into the destination (mode 0600, as docker does). */
@@ -876,10 +892,13 @@ function isArchive(path: string): boolean {
   try {
     const buf = Buffer.alloc(512);
     const n = readSync(fd, buf, 0, 512, 0);
-    const head = buf.subarray(0, n);
-    if (detectCompression(head) !== 'none') return /^(gzip|bzip2|xz|zstd)$/.test(detectCompression(head));
-    return n >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+    return isArchiveHead(buf.subarray(0, n));
   } finally { closeSync(fd); }
+}
+
+function isArchiveHead(head: Buffer): boolean {
+  if (detectCompression(head) !== 'none') return /^(gzip|bzip2|xz|zstd)$/.test(detectCompression(head));
+  return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
 interface RunMount { type: string; target: string; id: string; readonly: boolean; uid?: number; gid?: number; mode?: number }

@@ -1,91 +1,91 @@
 /**
- * The build context: the tar the client sends (plain or compressed), unpacked
- * safely into a scratch directory; `.dockerignore` applied (the docker CLI
- * filters already, other clients may not); the Dockerfile found and read.
+ * Where a build's context comes from: the request body (a tar, plain or
+ * compressed), a git repository (`remote=` git URL, `#ref:subdir`), or an
+ * http(s) URL of a tar or of a lone Dockerfile. Each ends as a ContextStore
+ * (indexed, never unpacked) with `.dockerignore` applied and the Dockerfile read.
  */
-import { readFile, rm, mkdir, lstat, readdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
-import { extractTar } from '../pkg/archive/index.js';
-import { parseDockerignore, PatternMatcher } from '../pkg/dockerignore/index.js';
+import { pack as tarPack } from 'tar-stream';
+import { InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
+import { createTar } from '../pkg/archive/index.js';
+import { ContextStore } from './context-store.js';
 
 const run = promisify(execFile);
 
 export interface BuildContext {
-  dir: string;
+  store: ContextStore;
   dockerfile: string;
   /** Name of the Dockerfile inside the context (for messages). */
   dockerfileName: string;
 }
 
-async function removeIgnored(dir: string, m: PatternMatcher, keep: ReadonlySet<string>): Promise<void> {
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await readdir(rel ? `${dir}/${rel}` : dir, { withFileTypes: true });
-    for (const e of entries) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (keep.has(r)) continue;
-      if (m.matches(r)) {
-        if (e.isDirectory() && m.exclusions()) {
-          await walk(r); // an exception below may bring entries back
-          continue;
-        }
-        await rm(`${dir}/${r}`, { recursive: true, force: true });
-        continue;
-      }
-      if (e.isDirectory()) await walk(r);
-    }
-  };
-  await walk('');
+const isGit = (url: string): boolean => /^(git@|git:\/\/|github\.com\/)|\.git(#|$)/.test(url) || /^https?:\/\/[^#]*\.git(#.*)?$/.test(url);
+
+/** The context of one build, in `dir` (a scratch directory the caller removes). */
+export async function openBuildContext(body: Readable, o: { dir: string; dockerfile: string; remote: string; signal?: AbortSignal }): Promise<BuildContext> {
+  await mkdir(o.dir, { recursive: true });
+  const spill = `${o.dir}/context.tar`;
+  let store: ContextStore;
+  if (o.remote && isGit(o.remote)) {
+    const root = await cloneRepo(o.remote, o.dir);
+    store = await ContextStore.receive(createTar(root), spill, o.signal);
+    await rm(`${o.dir}/repo`, { recursive: true, force: true });
+  } else if (o.remote) {
+    const res = await fetch(o.remote, o.signal ? { signal: o.signal } : {}).catch((err: unknown) => { throw new InvalidParameterError(`unable to prepare context: ${messageOf(err)}`); });
+    if (!res.ok) throw new InvalidParameterError(`unable to prepare context: ${o.remote}: ${res.status} ${res.statusText}`);
+    const buf = Buffer.from(await res.arrayBuffer());
+    const isTar = (buf.length >= 262 && buf.subarray(257, 262).toString('latin1') === 'ustar') || buf[0] === 0x1f || buf.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+    store = await ContextStore.receive(isTar ? Readable.from([buf]) : oneFileTar('Dockerfile', buf), spill, o.signal);
+  } else {
+    store = await ContextStore.receive(body, spill, o.signal);
+  }
+  try {
+    return readDockerfile(store, o.dockerfile);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
 }
 
-/** Unpacks the request body into `dir` and reads the Dockerfile named `dockerfile` (a path in the context). */
-export async function receiveContext(body: Readable, dir: string, dockerfile: string, signal?: AbortSignal): Promise<BuildContext> {
-  await mkdir(dir, { recursive: true });
-  await extractTar(body, dir, { whiteouts: 'literal', ...(signal ? { signal } : {}) });
-  return openContext(dir, dockerfile);
+function oneFileTar(name: string, data: Buffer): Readable {
+  const p = tarPack();
+  p.entry({ name, mode: 0o644, size: data.length }, data);
+  p.finalize();
+  return p as unknown as Readable;
 }
 
-/** `remote=`: a git repository (cloned, `#ref:subdir` honoured) as the context. */
-export async function cloneContext(url: string, dir: string, dockerfile: string): Promise<BuildContext> {
+async function cloneRepo(url: string, dir: string): Promise<string> {
   const [repo = '', frag = ''] = url.split('#');
   const [ref = '', sub = ''] = frag.split(':');
-  await mkdir(dir, { recursive: true });
   try {
-    await run('git', ['clone', '--quiet', '--recurse-submodules', ...(ref ? ['--branch', ref] : []), '--depth', '1', '--', repo.replace(/^git:\/\/(?=github\.com)/, 'https://'), `${dir}/repo`], { timeout: 600_000 });
+    await run('git', ['clone', '--quiet', '--recurse-submodules', ...(ref ? ['--branch', ref] : []), '--depth', '1', '--', repo.startsWith('github.com/') ? `https://${repo}` : repo, `${dir}/repo`], { timeout: 600_000 });
   } catch (err) {
-    throw new InvalidParameterError(`unable to prepare context: unable to 'git clone' to temporary context directory: ${(err as { stderr?: string }).stderr?.trim() ?? String(err)}`);
+    throw new InvalidParameterError(`unable to prepare context: unable to 'git clone' to temporary context directory: ${(err as { stderr?: string }).stderr?.trim() ?? messageOf(err)}`);
   }
   await rm(`${dir}/repo/.git`, { recursive: true, force: true });
-  const root = sub ? `${dir}/repo/${posix.normalize(sub).replace(/^(\.\.\/)+/, '')}` : `${dir}/repo`;
-  return openContext(root, dockerfile);
+  const clean = posix.normalize(sub || '.').replace(/^(\.\.\/)+/, '');
+  return `${dir}/repo/${clean}`;
 }
 
-export async function openContext(dir: string, dockerfile: string): Promise<BuildContext> {
+function readDockerfile(store: ContextStore, dockerfile: string): BuildContext {
   const name = posix.normalize(dockerfile || 'Dockerfile').replace(/^\/+/, '');
   if (name.startsWith('../')) throw new InvalidParameterError(`Cannot locate specified Dockerfile: ${dockerfile}`);
   let text: string | undefined;
   let found = name;
   for (const candidate of dockerfile ? [name] : ['Dockerfile', 'dockerfile']) {
-    try {
-      const st = await lstat(`${dir}/${candidate}`);
-      if (!st.isFile()) continue;
-      text = await readFile(`${dir}/${candidate}`, 'utf8');
-      found = candidate;
-      break;
-    } catch { /* next */ }
+    const e = store.get(candidate);
+    if (e?.type !== 'file') continue;
+    text = store.read(e).toString('utf8');
+    found = candidate;
+    break;
   }
   if (text === undefined) throw new NotFoundError(`Cannot locate specified Dockerfile: ${dockerfile || 'Dockerfile'}`);
-  let ignore: string | undefined;
-  try { ignore = await readFile(`${dir}/.dockerignore`, 'utf8'); } catch { ignore = undefined; }
-  if (ignore !== undefined) {
-    const patterns = parseDockerignore(ignore);
-    const m = new PatternMatcher(patterns);
-    await removeIgnored(dir, m, new Set());
-    // The Dockerfile and .dockerignore reach the daemon, but COPY never sees them when ignored.
-    for (const f of [found, '.dockerignore']) if (m.matches(f)) await rm(`${dir}/${f}`, { force: true });
-  }
-  return { dir, dockerfile: text, dockerfileName: found };
+  const m = store.applyDockerignore();
+  // The Dockerfile and .dockerignore reach the daemon, but COPY never sees them when ignored.
+  if (m) for (const f of [found, '.dockerignore']) if (m.matches(f)) store.forget(f);
+  return { store, dockerfile: text, dockerfileName: found };
 }

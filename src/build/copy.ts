@@ -8,11 +8,12 @@
 import { createHash } from 'node:crypto';
 import {
   chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync,
-  realpathSync, rmSync, statSync, symlinkSync, utimesSync, lutimesSync, type Stats,
+  realpathSync, rmSync, statSync, symlinkSync, utimesSync, lutimesSync, writeSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
 import { RootResolver } from '../pkg/archive/index.js';
+import type { ContextStore, CtxEntry } from './context-store.js';
 
 export interface SourceMatch {
   /** Host path of the matched entry (symlinks in the source root already followed). */
@@ -219,11 +220,12 @@ function copyEntry(src: string, st: Stats, dst: string, o: CopyOptions): number 
 export function copyInto(root: string, matches: readonly SourceMatch[], dest: string, o: CopyOptions): number {
   const destIsDir = dest.endsWith('/') || matches.length > 1;
   const rel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/$/, '');
+  const own = { uid: o.uid, gid: o.gid };
   let n = 0;
   for (const m of matches) {
     const st = statSync(m.host);
     if (st.isDirectory()) {
-      const target = mkdirAllInRoot(root, rel);
+      const target = mkdirAllInRoot(root, rel, own);
       for (const name of readdirSync(m.host)) {
         const s = `${m.host}/${name}`;
         n += copyEntry(s, lstatSync(s), `${target}/${name}`, o);
@@ -235,12 +237,143 @@ export function copyInto(root: string, matches: readonly SourceMatch[], dest: st
       try { into = statSync(inRoot(root, rel)).isDirectory(); } catch { into = false; }
     }
     if (into || rel === '') {
-      const dir = mkdirAllInRoot(root, rel);
+      const dir = mkdirAllInRoot(root, rel, own);
       n += copyEntry(m.host, st, `${dir}/${m.name}`, o);
     } else {
-      const dir = mkdirAllInRoot(root, posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
+      const dir = mkdirAllInRoot(root, posix.dirname(rel) === '.' ? '' : posix.dirname(rel), own);
       n += copyEntry(m.host, st, `${dir}/${posix.basename(rel)}`, o);
     }
+  }
+  return n;
+}
+
+// ---- sources in the build context (the indexed tar, nothing unpacked) -------------------
+
+
+export interface ContextMatch {
+  /** Resolved entry name in the context. */
+  entry: string;
+  /** Base name as matched (a file source keeps it at a directory destination). */
+  name: string;
+  isDir: boolean;
+}
+
+/** Expands one COPY/ADD source in the context: `..` leaving it and symlinks out of it are refused. */
+export function matchContext(ctx: ContextStore, src: string, what: string): ContextMatch[] {
+  const clean = posix.normalize(src.startsWith('/') ? `.${src}` : src);
+  if (clean === '..' || clean.startsWith('../')) {
+    throw new InvalidParameterError(`${what} failed: forbidden path outside the build context: ${src} ()`);
+  }
+  const rel = clean.replace(/^\.\/?/, '').replace(/\/$/, '');
+  const one = (name: string): ContextMatch => {
+    let resolved: string | undefined;
+    try { resolved = ctx.resolve(name, true); } catch (err) { throw new InvalidParameterError(`${what} failed: ${(err as Error).message}`); }
+    const e = resolved === undefined ? undefined : ctx.get(resolved);
+    if (resolved === undefined || !e) throw new NotFoundError(`${what} failed: file not found in build context or excluded by .dockerignore: stat ${name || '.'}: file does not exist`);
+    return { entry: resolved, name: posix.basename(name) || '.', isDir: e.type === 'dir' };
+  };
+  if (!GLOB.test(rel)) return [one(rel)];
+  let frontier: string[] = [''];
+  for (const part of rel.split('/')) {
+    const next: string[] = [];
+    for (const dir of frontier) {
+      let real: string | undefined;
+      try { real = dir === '' ? '' : ctx.resolve(dir, true); } catch { real = undefined; }
+      if (real === undefined || ctx.get(real)?.type !== 'dir') continue;
+      if (!GLOB.test(part)) {
+        if (ctx.get(real ? `${real}/${part}` : part)) next.push(dir ? `${dir}/${part}` : part);
+        continue;
+      }
+      for (const n of ctx.children(real)) if (matchComponent(part, n)) next.push(dir ? `${dir}/${n}` : n);
+    }
+    frontier = next;
+  }
+  if (frontier.length === 0) throw new NotFoundError(`${what} failed: no source files were specified`);
+  return frontier.map(one);
+}
+
+/** The same checksum as checksumSources, from the index (content hashes recorded on arrival). */
+export function checksumContext(ctx: ContextStore, matches: readonly ContextMatch[]): string {
+  const h = createHash('sha256');
+  const walk = (name: string, rel: string): void => {
+    const e = ctx.get(name);
+    if (!e) return;
+    const kind = e.type === 'dir' ? 'd' : e.type === 'symlink' ? 'l' : e.type === 'file' ? 'f' : 'o';
+    h.update(`${rel}\0${kind}\0${e.mode.toString(8)}\0`);
+    if (kind === 'f') h.update(e.sha ?? '');
+    else if (kind === 'l') h.update(e.link ?? '');
+    h.update('\0');
+    if (kind === 'd') for (const n of ctx.children(name)) walk(`${name}/${n}`, `${rel}/${n}`);
+  };
+  for (const m of matches) {
+    const e = ctx.get(m.entry);
+    if (!e) continue;
+    h.update(`@${m.name}\0${e.type === 'dir' ? 'd' : 'f'}\0${e.mode.toString(8)}\0`);
+    if (e.type === 'dir') for (const n of ctx.children(m.entry)) walk(m.entry ? `${m.entry}/${n}` : n, n);
+    else h.update(e.sha ?? '');
+  }
+  return h.digest('hex');
+}
+
+function writeEntry(ctx: ContextStore, e: CtxEntry, dst: string, o: CopyOptions): number {
+  let existing: Stats | undefined;
+  try { existing = lstatSync(dst); } catch { existing = undefined; }
+  if (e.type === 'dir') {
+    if (existing && !existing.isDirectory()) { rmSync(dst, { force: true }); existing = undefined; }
+    if (!existing) mkdirSync(dst);
+    let n = 1;
+    for (const name of ctx.children(e.name)) {
+      const child = ctx.get(e.name ? `${e.name}/${name}` : name);
+      if (child) n += writeEntry(ctx, child, `${dst}/${name}`, o);
+    }
+    chmodSync(dst, o.mode ?? e.mode);
+    lchownSync(dst, o.uid, o.gid);
+    utimesSync(dst, e.mtime, e.mtime);
+    return n;
+  }
+  if (existing) rmSync(dst, { recursive: true, force: true });
+  if (e.type === 'symlink') {
+    symlinkSync(e.link ?? '', dst);
+    lchownSync(dst, o.uid, o.gid);
+    lutimesSync(dst, e.mtime, e.mtime);
+    return 1;
+  }
+  if (e.type !== 'file') return 0;
+  const fd = openSync(dst, 'wx', 0o600);
+  try {
+    const data = ctx.read(e);
+    let off = 0;
+    while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+  } finally { closeSync(fd); }
+  lchownSync(dst, o.uid, o.gid);
+  chmodSync(dst, o.mode ?? e.mode);
+  utimesSync(dst, e.mtime, e.mtime);
+  return 1;
+}
+
+/** copyInto for context sources: the same destination rules, bytes read from the spill file. */
+export function copyFromContext(ctx: ContextStore, root: string, matches: readonly ContextMatch[], dest: string, o: CopyOptions): number {
+  const destIsDir = dest.endsWith('/') || matches.length > 1;
+  const rel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/$/, '');
+  const own = { uid: o.uid, gid: o.gid };
+  let n = 0;
+  for (const m of matches) {
+    const e = ctx.get(m.entry);
+    if (!e) continue;
+    if (e.type === 'dir') {
+      const target = mkdirAllInRoot(root, rel, own);
+      for (const name of ctx.children(m.entry)) {
+        const child = ctx.get(m.entry ? `${m.entry}/${name}` : name);
+        if (child) n += writeEntry(ctx, child, `${target}/${name}`, o);
+      }
+      continue;
+    }
+    let into = destIsDir;
+    if (!into && rel !== '') {
+      try { into = statSync(inRoot(root, rel)).isDirectory(); } catch { into = false; }
+    }
+    if (into || rel === '') n += writeEntry(ctx, e, `${mkdirAllInRoot(root, rel, own)}/${m.name}`, o);
+    else n += writeEntry(ctx, e, `${mkdirAllInRoot(root, posix.dirname(rel) === '.' ? '' : posix.dirname(rel), own)}/${posix.basename(rel)}`, o);
   }
   return n;
 }
