@@ -68,7 +68,7 @@ export class BuildService {
       store = ctx.store;
       const started = Date.now();
       this.#o.log.debug('build context ready', { ms: started - t0 });
-      builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot }, req, ctx.store, send, signal);
+      builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot, scratch: dir }, req, ctx.store, send, signal);
       const id = await builder.build(ctx.dockerfile);
       send({ aux: { ID: id } });
       const shortId = id.replace(/^sha256:/, '').slice(0, 12);

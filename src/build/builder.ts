@@ -10,8 +10,10 @@
  * whether the step succeeds, fails or the client goes away.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, createWriteStream, statSync, createReadStream, openSync, readSync, closeSync, writeFileSync, chmodSync, lchownSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, mkdirSync, createWriteStream, statSync, createReadStream, openSync, readSync, closeSync, writeFileSync, chmodSync, lchownSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -29,6 +31,7 @@ import type { ContextStore } from './context-store.js';
 import { applyMeta } from './meta.js';
 
 type RunConfig = NonNullable<ImageConfigFile['config']>;
+const execFileP = promisify(execFile);
 
 /** A message of docker's build stream (`stream`, `aux`, `status`/`progress` while pulling, `error`). */
 export type BuildMessage = Record<string, unknown>;
@@ -67,6 +70,8 @@ export interface BuilderDeps {
   containerRequest: (body: Record<string, unknown>) => CreateRequest;
   /** Where `RUN --mount=type=cache` directories live (kept across builds). */
   cacheMountRoot: string;
+  /** This build's scratch directory (removed after it): RUN's anonymous volumes go there. */
+  scratch: string;
 }
 
 /** What a stage has made so far. */
@@ -115,6 +120,7 @@ export class Builder {
   readonly #stageImages = new Map<number, Promise<string>>();
   /** The first stage failure (the others stop at their next step). */
   #firstError: { err: unknown } | undefined;
+  #volumes = 0;
   /** Containers made by this build and not yet removed (cleaned on failure). */
   readonly #live = new Set<string>();
 
@@ -358,7 +364,8 @@ export class Builder {
       case 'ENV': case 'LABEL': case 'USER': case 'EXPOSE': case 'VOLUME': case 'STOPSIGNAL':
       case 'CMD': case 'ENTRYPOINT': case 'SHELL': case 'HEALTHCHECK': case 'ONBUILD': {
         const { config, createdBy } = applyMeta(st.cfg.config ?? {}, ins, { vars: this.#vars(st), escape: this.#escape, cmdSet: st.cmdSet });
-        const next = await this.#commitMeta(st, nop(createdBy), () => config);
+        // The history entry names the shell in force after the step (a SHELL step shows its own).
+        const next = await this.#commitMeta(st, `${(config.Shell ?? DEFAULT_SHELL).join(' ')} #(nop) ${createdBy}`, () => config);
         return ins.keyword === 'CMD' ? { ...next, cmdSet: true } : next;
       }
       case 'ARG': {
@@ -528,7 +535,7 @@ export class Builder {
   }
 
   /** Creates a build container on the state's image (never started for COPY). */
-  async #container(st: State, cmd: string[], o: { env?: string[]; network?: string; mounts?: RunMount[] } = {}): Promise<string> {
+  async #container(st: State, cmd: string[], o: { env?: string[]; network?: string; mounts?: RunMount[]; volumes?: { source: string; target: string }[] } = {}): Promise<string> {
     const binds = (o.mounts ?? []).map((m) => {
       const dir = `${this.#d.cacheMountRoot}/${createHash('sha256').update(m.id || m.target).digest('hex').slice(0, 24)}`;
       mkdirSync(dir, { recursive: true });
@@ -544,7 +551,7 @@ export class Builder {
         NetworkMode: o.network ?? this.#o.networkMode ?? 'default', ExtraHosts: this.#o.extraHosts, ShmSize: this.#o.shmSize,
         Memory: this.#o.memory, MemorySwap: this.#o.memorySwap, CpuShares: this.#o.cpuShares, CpuPeriod: this.#o.cpuPeriod,
         CpuQuota: this.#o.cpuQuota, CpusetCpus: this.#o.cpusetCpus, CpusetMems: this.#o.cpusetMems, Ulimits: this.#o.ulimits ?? null,
-        ...(binds.length ? { Mounts: binds } : {}),
+        ...(binds.length || o.volumes?.length ? { Mounts: [...binds, ...(o.volumes ?? []).map((v) => ({ Type: 'bind', Source: v.source, Target: v.target }))] } : {}),
       },
     });
     const { Id } = await this.#d.containers.create(req);
@@ -564,6 +571,11 @@ export class Builder {
     const base = await this.#ensureImage(st);
     const parentImg = this.#d.images.get(base.image);
     const parentChain = parentImg ? this.#d.images.topLayer(parentImg) : '';
+    // A step that changed nothing (only the runtime's mount points and their copied-up
+    // parents in the upper dir) is an empty layer, as in docker.
+    const lowers: string[] = [];
+    for (const chain of [...(parentImg?.chainIds ?? [])].reverse()) lowers.push(await this.#d.images.snapshots.dir(chain));
+    if (!upperChanged(upper, lowers)) return this.#record(st, config, createdBy, undefined);
     const layer = await this.#d.images.applyLayer(createTar(upper, { overlayWhiteouts: true, excludes: runtimeMountpoint }), parentChain);
     return this.#record(st, config, createdBy, layer);
   }
@@ -590,9 +602,28 @@ export class Builder {
     const cached = await this.#useCache(st, key, { createdBy, config: { ...(st.cfg.config ?? {}) } });
     if (cached) return cached;
     const env = [...(st.cfg.config?.Env ?? []), ...argEnv];
-    const id = await this.#container(st, cmd, { env, mounts, ...(network ? { network: network === 'default' ? this.#o.networkMode : network } : {}) });
+    // The image's VOLUMEs are anonymous volumes while RUN runs, as in docker: what RUN
+    // writes there never reaches the layer (the mount points do), and each starts
+    // with a copy of what the image holds at that path.
+    const volumes = Object.keys(st.cfg.config?.Volumes ?? {}).map((target, i) => ({ source: `${this.#d.scratch}/volume-${++this.#volumes}-${i}`, target }));
+    for (const v of volumes) mkdirSync(v.source, { recursive: true, mode: 0o755 });
+    const id = await this.#container(st, cmd, { env, mounts, volumes, ...(network ? { network: network === 'default' ? this.#o.networkMode : network } : {}) });
     this.#out(` ---> Running in ${short(id)}\n`);
     try {
+      if (volumes.length || mounts.length) {
+        await this.#d.containers.views.withRootfs(id, async (root) => {
+          // Mount points made here are 0755, as dockerd makes them (crun would make them 01755).
+          for (const m of [...volumes.map((v) => v.target), ...mounts.map((m) => m.target)]) {
+            try { mkdirInRoot(root, m); } catch { /* not a directory: the runtime reports it at start */ }
+          }
+          for (const v of volumes) {
+            const src = `${root}${posix.normalize(v.target)}`;
+            let isDir = false;
+            try { isDir = lstatSync(src).isDirectory(); } catch { isDir = false; }
+            if (isDir) await execFileP('cp', ['-a', `${src}/.`, v.source]);
+          }
+        }, { withMounts: false });
+      }
       const code = await this.#runContainer(id);
       if (code !== 0) {
         throw new BuildError(`The command '${cmd.join(' ')}' returned a non-zero code: ${code}`, code);
@@ -631,6 +662,7 @@ export class Builder {
         onError: reject,
       });
     });
+    attached.catch(() => undefined); // a start that fails rejects the attach too
     const exited = this.#d.containers.wait(id, 'next-exit');
     const onAbort = (): void => { void this.#d.containers.kill(id, 'KILL').catch(() => undefined); };
     this.#signal?.addEventListener('abort', onAbort, { once: true });
@@ -855,6 +887,28 @@ class OrderedOutput {
   flushAll(): void {
     for (let i = this.#head + 1; i < this.#held.length; i++) for (const t of this.#held[i]?.splice(0) ?? []) this.#write(t);
   }
+}
+
+/**
+ * Whether a build container's upper dir holds a change: anything but the runtime's
+ * mount points, and directories that are only copied up (same owner and mode in a lower layer).
+ */
+function upperChanged(upper: string, lowers: readonly string[]): boolean {
+  const walk = (rel: string): boolean => {
+    let names: string[];
+    try { names = readdirSync(rel ? `${upper}/${rel}` : upper); } catch { return false; }
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      if (runtimeMountpoint(r)) continue;
+      const st = lstatSync(`${upper}/${r}`);
+      if (!st.isDirectory()) return true;
+      if (walk(r)) return true;
+      const low = lowers.map((l) => { try { return lstatSync(`${l}/${r}`); } catch { return undefined; } }).find((x) => x !== undefined);
+      if (!low || !low.isDirectory() || low.mode !== st.mode || low.uid !== st.uid || low.gid !== st.gid) return true;
+    }
+    return false;
+  };
+  return walk('');
 }
 
 /** Paths the runtime creates as mount points in a build container's rootfs: never part of a layer. */

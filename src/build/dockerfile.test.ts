@@ -43,3 +43,9 @@ test('JSON form only for arrays of strings; words keep quotes; key=value pairs a
   assert.deepEqual(keyValuePairs(ins('A=1 B="two words"'), '\\'), [['A', '1'], ['B', '"two words"']]);
   assert.deepEqual(keyValuePairs(ins('KEY some value'), '\\'), [['KEY', 'some value']]);
 });
+
+test('continuations drop indented comments and empty lines, as docker does', () => {
+  const df = parseDockerfile('FROM busybox\nRUN echo one \\\n    two \\\n  # an indented comment\n\n    three > /out\nENV A=1\n');
+  assert.equal(df.stages[0]?.instructions[0]?.args, 'echo one     two     three > /out');
+  assert.equal(df.stages[0]?.instructions[1]?.args, 'A=1');
+});

@@ -90,6 +90,29 @@ function splitHeredocs(text: string, allowed: boolean): { args: string; heredocs
   return { args: first, heredocs };
 }
 
+/**
+ * docker's continuation rule on the raw argument text: an escape at the end of a
+ * line joins the next one; empty lines and comment lines (`#` after any
+ * indentation) inside a continuation are dropped. Heredoc bodies (text after the
+ * first line that does not end in an escape) are left as they are.
+ */
+function joinContinuations(raw: string, escape: string, fallback: string): string {
+  if (!raw.includes('\n')) return fallback;
+  const lines = raw.split('\n');
+  let out = '';
+  let i = 0;
+  for (; i < lines.length; i++) {
+    const l = (lines[i] ?? '').replace(/\r$/, '');
+    if (i > 0 && (l.trim() === '' || l.trimStart().startsWith('#'))) continue;
+    const t = l.replace(/[ \t]+$/, '');
+    if (t.endsWith(escape)) { out += t.slice(0, -escape.length); continue; }
+    out += l;
+    i++;
+    break;
+  }
+  return i < lines.length ? `${out}\n${lines.slice(i).join('\n')}` : out;
+}
+
 export function parseDockerfile(text: string): ParsedDockerfile {
   const df = DockerfileParser.parse(text);
   const escape = df.getEscapeCharacter();
@@ -107,7 +130,7 @@ export function parseDockerfile(text: string): ParsedDockerfile {
       if (!allowed.includes(name)) throw parseError(line, `unknown flag: ${name}`);
       flags.set(name, [...(flags.get(name) ?? []), f.getValue() ?? '']);
     }
-    const raw = ins.getArgumentsContent() ?? '';
+    const raw = joinContinuations(ins.getRawArgumentsContent() ?? '', escape, ins.getArgumentsContent() ?? '');
     const { args, heredocs } = splitHeredocs(raw, keyword === 'RUN' || keyword === 'COPY' || keyword === 'ADD');
     const flagText = flagList.map((f) => (f.getValue() === null ? `--${f.getName()}` : `--${f.getName()}=${f.getValue() ?? ''}`)).join(' ');
     const original = [ins.getInstruction(), flagText, args].filter((s) => s !== '').join(' ');

@@ -13,7 +13,7 @@ test('CMD/ENTRYPOINT shell and exec forms; WORKDIR relative to the current one; 
   assert.deepEqual(c.Entrypoint, ['/bin/tini', '--']);
   assert.equal(c.WorkingDir, '/srv/app');
   assert.deepEqual(c.Labels, { a: '1', 'b c': 'd e' });
-  assert.deepEqual(Object.keys(c.ExposedPorts ?? {}), ['80/tcp', '53/udp', '8000/tcp', '8001/tcp', '8002/tcp']);
+  assert.deepEqual(Object.keys(c.ExposedPorts ?? {}).sort(), ['53/udp', '80/tcp', '8000/tcp', '8001/tcp', '8002/tcp']);
   assert.deepEqual(c.Volumes, { '/data': {} });
   assert.equal(c.User, 'nobody');
   assert.equal(c.StopSignal, 'SIGTERM');
@@ -32,10 +32,24 @@ test('HEALTHCHECK flags are Go durations', () => {
   assert.equal(parseGoDuration('500ms'), 5e8);
   assert.throws(() => parseGoDuration('5x'), /invalid duration/);
   const c = applyChanges({}, ['HEALTHCHECK --interval=5s --retries=3 CMD ["true"]']);
-  assert.deepEqual(c.Healthcheck, { Test: ['CMD', 'true'], Interval: 5e9, Timeout: 0, StartPeriod: 0, StartInterval: 0, Retries: 3 });
+  assert.deepEqual(c.Healthcheck, { Test: ['CMD', 'true'], Interval: 5e9, Retries: 3 });
+  const inherited = applyChanges({ Healthcheck: { Test: ['CMD', 'x'], Interval: 5e9, Timeout: 2e9, Retries: 4 } }, ['HEALTHCHECK --interval=90s CMD true']);
+  assert.deepEqual(inherited.Healthcheck, { Test: ['CMD-SHELL', 'true'], Interval: 90e9, Timeout: 2e9, Retries: 4 });
 });
 
 test('an ENTRYPOINT change resets the CMD the config had, unless a CMD change came before it', () => {
   assert.equal(applyChanges({ Cmd: ['sh'] }, ['ENTRYPOINT ["/bin/echo"]']).Cmd, null);
   assert.deepEqual(applyChanges({ Cmd: ['sh'] }, ['CMD ["x"]', 'ENTRYPOINT ["/bin/echo"]']).Cmd, ['x']);
+});
+
+test('history text as docker writes it: Go durations, %q of the healthcheck, EXPOSE words sorted as written', async () => {
+  const { goDuration, applyMeta } = await import('./meta.js');
+  assert.equal(goDuration(90e9), '1m30s');
+  assert.equal(goDuration(5e8), '500ms');
+  assert.equal(goDuration(3600e9), '1h0m0s');
+  const ins = (keyword: string, args: string, flags: [string, string[]][] = []) => ({ keyword, args, flags: new Map(flags), line: 1, original: '', heredocs: [] });
+  const hc = applyMeta({}, ins('HEALTHCHECK', 'CMD true', [['interval', ['5s']], ['retries', ['4']]]), { vars: new Map(), escape: '\\', cmdSet: false });
+  assert.equal(hc.createdBy, ` HEALTHCHECK &{["CMD-SHELL" "true"] "5s" "0s" "0s" "0s" '\\x04'}`);
+  const ex = applyMeta({}, ins('EXPOSE', '80 ${P}/tcp 53/udp'), { vars: new Map([['P', '8080']]), escape: '\\', cmdSet: false });
+  assert.equal(ex.createdBy, ' EXPOSE 8080/tcp 53/udp 80');
 });

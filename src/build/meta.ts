@@ -57,10 +57,35 @@ export function goList(l: readonly string[]): string {
   return `[${l.map((s) => JSON.stringify(s)).join(' ')}]`;
 }
 
-function fmtDur(ns: number): string {
+/** Go's time.Duration.String(). */
+export function goDuration(ns: number): string {
   if (ns === 0) return '0s';
-  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
-  return `${ns / 1e6}ms`;
+  const neg = ns < 0;
+  let n = Math.abs(ns);
+  let out: string;
+  if (n < 1e3) out = `${n}ns`;
+  else if (n < 1e6) out = `${trimZeros(n / 1e3)}µs`;
+  else if (n < 1e9) out = `${trimZeros(n / 1e6)}ms`;
+  else {
+    const h = Math.floor(n / 3600e9);
+    n -= h * 3600e9;
+    const m = Math.floor(n / 60e9);
+    n -= m * 60e9;
+    const sec = `${trimZeros(n / 1e9)}s`;
+    out = h ? `${h}h${m}m${sec}` : m ? `${m}m${sec}` : sec;
+  }
+  return neg ? `-${out}` : out;
+}
+
+function trimZeros(x: number): string {
+  return String(Number(x.toFixed(9)));
+}
+
+/** Go's %q of an integer: a quoted rune literal. */
+function goQuoteRune(n: number): string {
+  if (n >= 0x20 && n < 0x7f) return n === 0x27 ? "'\\''" : n === 0x5c ? "'\\\\'" : `'${String.fromCharCode(n)}'`;
+  if (n < 0x100) return `'\\x${n.toString(16).padStart(2, '0')}'`;
+  return `'\\u${n.toString(16).padStart(4, '0')}'`;
 }
 
 function commandOf(cfg: RunConfig, ins: Instruction): string[] {
@@ -133,10 +158,12 @@ export function applyMeta(cfg: RunConfig, ins: Instruction, ctx: MetaContext): {
     }
     case 'EXPOSE': {
       const ports: Record<string, object> = { ...(cfg.ExposedPorts ?? {}) };
-      const words = processWords(ins.args, ctx.vars, ctx.escape);
+      // docker sorts the words as written, then expands them (so `${PORT}/tcp` sorts first).
+      const raw = ins.args.split(/\s+/).filter(Boolean).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      const words = raw.flatMap((w) => processWords(w, ctx.vars, ctx.escape));
       if (words.length === 0) throw new MetaError(`dockerfile parse error on line ${ins.line}: EXPOSE requires at least one argument`);
       for (const p of words) for (const k of expandPorts(p)) ports[k] = {};
-      return { config: { ...c, ExposedPorts: ports }, createdBy: ` EXPOSE ${Object.keys(ports).sort().join(' ')}` };
+      return { config: { ...c, ExposedPorts: ports }, createdBy: ` EXPOSE ${words.join(' ')}` };
     }
     case 'VOLUME': {
       const list = jsonForm(ins.args)?.map(expand) ?? processWords(ins.args, ctx.vars, ctx.escape);
@@ -166,12 +193,21 @@ export function applyMeta(cfg: RunConfig, ins: Instruction, ctx: MetaContext): {
     case 'SHELL': {
       const sh = jsonForm(ins.args);
       if (!sh || sh.length === 0) throw new MetaError(`dockerfile parse error on line ${ins.line}: SHELL requires the arguments to be in JSON form`);
-      return { config: { ...c, Shell: sh }, createdBy: ` SHELL ${goList(sh)}` };
+      return { config: { ...c, Shell: sh }, createdBy: ` SHELL [${sh.join(' ')}]` };
     }
     case 'HEALTHCHECK': {
       const hc = healthcheck(ins);
-      const shown = hc.Test[0] === 'NONE' ? 'NONE' : `&{${goList(hc.Test)} ${fmtDur(hc.Interval)} ${fmtDur(hc.Timeout)} ${fmtDur(hc.StartPeriod)} ${fmtDur(hc.StartInterval)} ${hc.Retries}}`;
-      return { config: { ...c, Healthcheck: hc }, createdBy: ` HEALTHCHECK ${shown}` };
+      // Fields the instruction leaves at zero come from the parent image's healthcheck (docker's rule).
+      const parent = (cfg.Healthcheck ?? {}) as Partial<Health>;
+      for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) {
+        if (hc[k] === 0 && typeof parent[k] === 'number') hc[k] = parent[k];
+      }
+      // docker writes fmt's %q of its HealthConfig struct.
+      const shown = `&{${goList(hc.Test)} "${goDuration(hc.Interval)}" "${goDuration(hc.Timeout)}" "${goDuration(hc.StartPeriod)}" "${goDuration(hc.StartInterval)}" ${goQuoteRune(hc.Retries)}}`;
+      // As docker stores it: zero durations and retries are left out (omitempty).
+      const stored: Record<string, unknown> = { Test: hc.Test };
+      for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval', 'Retries'] as const) if (hc[k]) stored[k] = hc[k];
+      return { config: { ...c, Healthcheck: stored }, createdBy: ` HEALTHCHECK ${shown}` };
     }
     case 'ONBUILD': {
       const inner = ins.args.trim();

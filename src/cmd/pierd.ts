@@ -23,6 +23,9 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGPIPE', () => { /* a client vanished: handled per connection */ });
+  // A promise nobody awaited that failed is a bug to log, not a reason to drop every
+  // client and container stream this daemon serves.
+  process.on('unhandledRejection', (err) => { d.log.error('unhandled rejection (a bug: please report it)', { err: err instanceof Error ? err.stack ?? err.message : String(err) }); });
   try {
     await d.start();
   } catch (err) {

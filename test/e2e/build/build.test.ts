@@ -138,7 +138,7 @@ test('--target builds only the stages the target needs; instructions of every ki
       'RUN echo base > /base',
       'FROM base AS app',
       'ONBUILD RUN echo triggered > /trig',
-      'VOLUME /data ["/other"]',
+      'VOLUME /data /other',
       'STOPSIGNAL SIGINT',
       'HEALTHCHECK --interval=5s --retries=2 CMD wget -qO- http://localhost/ || exit 1',
       'ENTRYPOINT ["/bin/echo"]',
