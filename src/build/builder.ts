@@ -13,7 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, mkdirSync, createWriteStream, statSync, createReadStream, openSync, readSync, closeSync, writeFileSync, chmodSync, lchownSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync, mkdirSync, createWriteStream, statSync, createReadStream, openSync, readSync, closeSync, writeFileSync, chmodSync, lchownSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -22,6 +22,8 @@ import type { ImageConfigFile, ImageRecord, ImageService } from '../images/index
 import type { ContainerService, CreateRequest } from '../containers/index.js';
 import { resolveUser, rootfsReader } from '../containers/index.js';
 import { createTar, extractTar, detectCompression } from '../pkg/archive/index.js';
+import { isMounted, unmount } from '../kernel/index.js';
+import { chainIds } from '../images/index.js';
 import { parseReference, withDefaultTag } from '../pkg/reference/index.js';
 import type { Table } from '../store/index.js';
 import { parseDockerfile, jsonForm, splitWords, type Instruction, type ParsedDockerfile, type Stage } from './dockerfile.js';
@@ -576,8 +578,23 @@ export class Builder {
     const lowers: string[] = [];
     for (const chain of [...(parentImg?.chainIds ?? [])].reverse()) lowers.push(await this.#d.images.snapshots.dir(chain));
     if (!upperChanged(upper, lowers)) return this.#record(st, config, createdBy, undefined);
-    const layer = await this.#d.images.applyLayer(createTar(upper, { overlayWhiteouts: true, excludes: runtimeMountpoint }), parentChain);
-    return this.#record(st, config, createdBy, layer);
+    // The upper dir is already a layer in the snapshotter's own format (overlay
+    // whiteouts): tar it once for its diff ID (the blob push and save need), then
+    // commit the container's snapshot as the layer itself instead of unpacking the
+    // tar into a new one. A container's rootfs must not be mounted for that.
+    const rootfs = this.#d.containers.rootfsDir(id);
+    if (await isMounted(rootfs)) await unmount(rootfs);
+    for (const f of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv']) {
+      try {
+        const p = `${upper}/${f}`;
+        if (lstatSync(p).isFile() && lstatSync(p).size === 0) rmSync(p);
+      } catch { /* not there */ }
+    }
+    const blob = await this.#d.images.content.ingest(createTar(upper, { overlayWhiteouts: true, excludes: runtimeMountpoint }));
+    const chain = parentChain ? chainIds([parentChain, blob.digest])[1] ?? blob.digest : blob.digest;
+    const exists = await this.#d.images.snapshots.stat(chain).then(() => true, () => false);
+    if (!exists) await this.#d.images.snapshots.commit(chain, c.pier.snapshotKey, { parent: parentChain });
+    return this.#record(st, config, createdBy, { diffId: blob.digest, size: blob.size });
   }
 
   // ---- RUN ---------------------------------------------------------------------------

@@ -12,6 +12,6 @@
  * const img = images.resolve('busybox');            // NotFoundError `No such image: busybox:latest`
  * const { id } = await images.importRootfs(body, { repo: 'my/app', tag: '1' });
  */
-export { ImageService } from './image-service.js';
+export { ImageService, chainIds } from './image-service.js';
 export type { ImageRecord, ImageConfigFile, ImageServiceOptions, DeleteResponseItem } from './image-service.js';
 export type { ProgressSink } from './progress.js';
