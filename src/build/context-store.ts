@@ -37,7 +37,10 @@ export interface CtxEntry {
   sha?: string;
 }
 
+const PLAIN = /^(?!\.{1,2}(\/|$))(?!.*\/\.{0,2}(\/|$))[^/](.*[^/])?$/s;
+
 function clean(raw: string): string {
+  if (PLAIN.test(raw) && !raw.includes('//')) return raw; // already clean: the common case
   const out: string[] = [];
   for (const part of raw.split('/')) {
     if (part === '' || part === '.') continue;
@@ -89,8 +92,7 @@ export class ContextStore {
           stream.on('data', (data: unknown) => {
             const chunk = data as Buffer;
             hash.update(chunk);
-            let off = 0;
-            while (off < chunk.length) off += writeSync(this.#fd, chunk, off, chunk.length - off, pos + off);
+            this.#append(chunk, pos);
             pos += chunk.length;
             size += chunk.length;
           });
@@ -122,6 +124,7 @@ export class ContextStore {
       }
       ex.end(undefined);
       await done;
+      this.#flush();
     } catch (err) {
       throw new InvalidParameterError(`failed to read the build context: ${(err as Error).message}`);
     } finally {
@@ -133,6 +136,27 @@ export class ContextStore {
       if (t?.type === 'file') this.#add({ ...t, ...l.h, name: l.name });
     }
 
+  }
+
+  // Small files arrive as small chunks: they are gathered and written 1 MiB at a time.
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  #pendingAt = 0;
+
+  #append(chunk: Buffer, at: number): void {
+    if (this.#pendingBytes === 0) this.#pendingAt = at;
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= 1 << 20) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#pendingBytes === 0) return;
+    const buf = this.#pending.length === 1 ? (this.#pending[0] ?? Buffer.alloc(0)) : Buffer.concat(this.#pending, this.#pendingBytes);
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.#fd, buf, off, buf.length - off, this.#pendingAt + off);
+    this.#pending = [];
+    this.#pendingBytes = 0;
   }
 
   #add(e: CtxEntry): void {
