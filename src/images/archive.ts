@@ -21,7 +21,26 @@ const hex = (d: string): string => d.replace(/^sha256:/, '');
 /** Streams an archive of the named images (names or IDs); NotFoundError before any byte. */
 export function saveImages(images: ImageService, names: readonly string[]): Readable {
   const picked: { img: ImageRecord; tags: string[] }[] = [];
+  const add = (img: ImageRecord, tags: string[]): void => {
+    const prev = picked.find((p) => p.img.id === img.id);
+    if (prev) prev.tags.push(...tags.filter((t) => !prev.tags.includes(t)));
+    else picked.push({ img, tags });
+  };
   for (const n of names) {
+    // A bare repository name saves every tag of that repository (each image it names), as docker does.
+    if (!/^(sha256:)?[0-9a-f]{6,64}$/.test(n)) {
+      let ref;
+      try { ref = parseReference(n); } catch { ref = undefined; }
+      if (ref && ref.tag === undefined && ref.digest === undefined) {
+        const repo = familiarName(ref);
+        let found = false;
+        for (const img of images.list()) {
+          const tags = images.tagsOf(img.id).filter((t) => t.startsWith(`${repo}:`));
+          if (tags.length) { add(img, tags); found = true; }
+        }
+        if (found) continue;
+      }
+    }
     const img = images.resolve(n);
     let tags: string[] = [];
     if (!/^(sha256:)?[0-9a-f]{6,64}$/.test(n)) {
@@ -31,9 +50,7 @@ export function saveImages(images: ImageService, names: readonly string[]): Read
         ? images.tagsOf(img.id).filter((t) => t.startsWith(`${familiarName(ref)}:`))
         : ref.digest === undefined ? [familiarString(withDefaultTag(ref))] : [];
     }
-    const prev = picked.find((p) => p.img.id === img.id);
-    if (prev) prev.tags.push(...tags.filter((t) => !prev.tags.includes(t)));
-    else picked.push({ img, tags });
+    add(img, tags);
   }
   const out = new PassThrough();
   const p = pack();
