@@ -125,3 +125,16 @@ test('image prune removes dangling images; -a every image no container uses', { 
   assert.match(all, new RegExp(`deleted: ${imp}`));
   assert.ok((await dk.ok('images', '-q', '--no-trunc')).split('\n').includes(tagged));
 });
+
+test('save of a repository name without a tag takes every tag of that repository', { skip }, async () => {
+  await dk.ok('tag', 'busybox', 'ar/repo:one');
+  await pier.ok('commit', '-c', 'CMD ["true"]', (await dk.ok('create', 'busybox')).trim(), 'ar/repo:two');
+  const file = join(tmp, 'repo.tar');
+  await dk.ok('save', '-o', file, 'ar/repo');
+  const manifest = JSON.parse((await execFileP('tar', ['-xOf', file, 'manifest.json'])).stdout) as { RepoTags: string[] }[];
+  assert.deepEqual(manifest.flatMap((m) => m.RepoTags).sort(), ['ar/repo:one', 'ar/repo:two']);
+  const none = await dk.run(['save', '-o', join(tmp, 'none.tar'), 'ar/nosuchrepo']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /No such image: ar\/nosuchrepo:latest/);
+  await dk.ok('container', 'prune', '-f');
+});
