@@ -8,7 +8,7 @@ import type { Store, Table } from '../store/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { parseReference, withDefaultTag, fullString, familiarString, type Reference } from '../pkg/reference/index.js';
 import { Builder, BuildError, type BuildMessage, type BuildOptions, type CacheEntry } from './builder.js';
-import { openBuildContext } from './context.js';
+import { openBuildContext, type BuildContext } from './context.js';
 import type { ContextStore } from './context-store.js';
 
 export interface BuildServiceOptions {
@@ -20,10 +20,14 @@ export interface BuildServiceOptions {
   tmpRoot: string;
   /** Where `RUN --mount=type=cache` directories are kept. */
   cacheMountRoot: string;
+  /** Where contexts kept for pier's client live (emptied at start-up). */
+  contextRoot: string;
   containerRequest: (body: Record<string, unknown>) => CreateRequest;
 }
 
 export interface BuildRequest extends BuildOptions {
+  /** pier's client: a key for this directory's context (its files' metadata), to keep it for the next build. */
+  contextKey?: string;
   dockerfile: string;
   /** `remote=`: a git URL, or an http(s) URL of a tar or a Dockerfile. */
   remote: string;
@@ -33,6 +37,8 @@ export interface BuildRequest extends BuildOptions {
 export class BuildService {
   readonly #o: BuildServiceOptions;
   readonly #cache: Table<CacheEntry>;
+  /** Contexts kept for pier's client, by key (most recently used last). */
+  readonly #kept = new Map<string, { ctx: BuildContext; dir: string; users: number; bytes: number }>();
 
   constructor(o: BuildServiceOptions) {
     this.#o = o;
@@ -63,9 +69,28 @@ export class BuildService {
     let builder: Builder | undefined;
     let store: ContextStore | undefined;
     const t0 = Date.now();
+    let kept: { ctx: BuildContext; dir: string; users: number; bytes: number } | undefined;
     try {
-      const ctx = await openBuildContext(body, { dir, dockerfile: req.dockerfile, remote: req.remote, ...(signal ? { signal } : {}) });
-      store = ctx.store;
+      let ctx: BuildContext;
+      const key = req.contextKey;
+      kept = key ? this.#kept.get(key) : undefined;
+      if (key && kept) {
+        kept.users++;
+        this.#kept.delete(key);
+        this.#kept.set(key, kept); // most recently used
+        ctx = kept.ctx;
+        body.resume();
+      } else if (key && !req.remote) {
+        const keepDir = `${this.#o.contextRoot}/${key.slice(0, 16)}-${randomBytes(4).toString('hex')}`;
+        ctx = await openBuildContext(body, { dir: keepDir, dockerfile: req.dockerfile, remote: '', ...(signal ? { signal } : {}) });
+        kept = { ctx, dir: keepDir, users: 1, bytes: ctx.store.bytes };
+        const old = this.#kept.get(key);
+        this.#kept.set(key, kept);
+        if (old && old.users === 0) { old.ctx.store.close(); await rm(old.dir, { recursive: true, force: true }).catch(() => undefined); }
+      } else {
+        ctx = await openBuildContext(body, { dir, dockerfile: req.dockerfile, remote: req.remote, ...(signal ? { signal } : {}) });
+        store = ctx.store;
+      }
       const started = Date.now();
       this.#o.log.debug('build context ready', { ms: started - t0 });
       builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot, scratch: dir }, req, ctx.store, send, signal);
@@ -88,7 +113,40 @@ export class BuildService {
     } finally {
       await builder?.cleanup();
       store?.close();
+      if (kept) { kept.users--; await this.#evict(); }
       await rm(dir, { recursive: true, force: true }).catch((err: unknown) => this.#o.log.warn('build context not removed', { dir, err: messageOf(err) }));
+    }
+  }
+
+  hasContext(key: string): boolean { return this.#kept.has(key); }
+
+  /** At start-up: contexts and scratch dirs a previous daemon left behind (a crash mid-build). */
+  async collectGarbage(): Promise<void> {
+    await rm(this.#o.contextRoot, { recursive: true, force: true }).catch(() => undefined);
+    let names: string[] = [];
+    try { names = await readdir(this.#o.tmpRoot); } catch { return; }
+    for (const n of names) if (/^build-/.test(n)) await rm(`${this.#o.tmpRoot}/${n}`, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /** Keeps at most 4 contexts and 512 MiB of them, dropping the least recently used that no build uses. */
+  async #evict(): Promise<void> {
+    let bytes = [...this.#kept.values()].reduce((a, k) => a + k.bytes, 0);
+    for (const [key, k] of this.#kept) {
+      if (this.#kept.size <= 4 && bytes <= 512 * 1024 * 1024) break;
+      if (k.users > 0) continue;
+      this.#kept.delete(key);
+      bytes -= k.bytes;
+      k.ctx.store.close();
+      await rm(k.dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Drops every kept context (daemon shutdown). */
+  async close(): Promise<void> {
+    for (const [key, k] of this.#kept) {
+      this.#kept.delete(key);
+      k.ctx.store.close();
+      await rm(k.dir, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 

@@ -592,8 +592,15 @@ export class Builder {
     }
     const blob = await this.#d.images.content.ingest(createTar(upper, { overlayWhiteouts: true, excludes: runtimeMountpoint }));
     const chain = parentChain ? chainIds([parentChain, blob.digest])[1] ?? blob.digest : blob.digest;
-    const exists = await this.#d.images.snapshots.stat(chain).then(() => true, () => false);
-    if (!exists) await this.#d.images.snapshots.commit(chain, c.pier.snapshotKey, { parent: parentChain });
+    const exists = (): Promise<boolean> => this.#d.images.snapshots.stat(chain).then(() => true, () => false);
+    if (!(await exists())) {
+      try {
+        await this.#d.images.snapshots.commit(chain, c.pier.snapshotKey, { parent: parentChain });
+      } catch (err) {
+        // Another stage committed the same layer meanwhile: share it (this container's snapshot goes with it).
+        if (!(await exists())) throw err;
+      }
+    }
     return this.#record(st, config, createdBy, { diffId: blob.digest, size: blob.size });
   }
 
@@ -612,7 +619,7 @@ export class Builder {
     } else cmd = [...shell, ins.args];
     const network = ins.flags.get('network')?.[0];
     if (network && !['default', 'none', 'host'].includes(network)) throw new BuildError(`dockerfile parse error on line ${ins.line}: invalid network mode "${network}"`);
-    const mounts = (ins.flags.get('mount') ?? []).map((m) => parseRunMount(m, ins.line));
+    const mounts = (ins.flags.get('mount') ?? []).map((m) => parseRunMount(processWord(m, this.#vars(st), this.#escape), ins.line));
     const argEnv = this.#runArgEnv(st);
     const createdBy = `${argEnv.length ? `|${argEnv.length} ${argEnv.join(' ')} ` : ''}${cmd.join(' ')}`;
     const key = this.#cacheKey(st.image, ['run', createdBy, st.cfg.config ?? {}, network ?? '', mounts]);

@@ -125,6 +125,7 @@ export class ContextStore {
       ex.end(undefined);
       await done;
       this.#flush();
+      this.#bytes = pos;
     } catch (err) {
       throw new InvalidParameterError(`failed to read the build context: ${(err as Error).message}`);
     } finally {
@@ -178,6 +179,10 @@ export class ContextStore {
     this.#entries.delete(name);
     this.#children.get(parentOf(name))?.delete(baseOf(name));
   }
+
+  /** Bytes of file content held in the spill file. */
+  get bytes(): number { return this.#bytes; }
+  #bytes = 0;
 
   get(name: string): CtxEntry | undefined { return this.#entries.get(clean(name)); }
 

@@ -59,10 +59,14 @@ export class ImagesClient {
   }
 
   /** POST /build: the context tar as the body; docker's build stream (JSON lines) back. */
-  build(body: Readable | undefined, query: Record<string, string | string[] | undefined>): Promise<Response> {
+  build(body: Readable | undefined, query: Record<string, string | string[] | undefined>, o: { contextKey?: string } = {}): Promise<Response> {
     return this.#t.request('POST', '/build', {
       query, ...(body ? { body, contentType: 'application/x-tar' } : {}),
-      headers: { 'X-Registry-Config': EMPTY_AUTH },
+      headers: {
+        'X-Registry-Config': EMPTY_AUTH,
+        ...(o.contextKey ? { 'X-Pier-Context-Key': o.contextKey } : {}),
+        ...(body ? {} : { 'Content-Length': '0' }),
+      },
     });
   }
 

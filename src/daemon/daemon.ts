@@ -39,6 +39,7 @@ export class Daemon {
   #store: Store | undefined;
   #servers: Server[] = [];
   #containers: ContainerService | undefined;
+  #builds: BuildService | undefined;
   #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
   #cgroups: CgroupSetup | undefined;
@@ -116,9 +117,11 @@ export class Daemon {
     const c = containers;
     const builds = new BuildService({
       images, containers: c, store, log: this.log.child({ component: 'build' }), tmpRoot: join(cfg.dataRoot, 'tmp'),
-      cacheMountRoot: join(cfg.dataRoot, 'build-cache'),
+      cacheMountRoot: join(cfg.dataRoot, 'build-cache'), contextRoot: join(cfg.dataRoot, 'build-contexts'),
       containerRequest: (body) => decodeContainerCreate(body),
     });
+    await builds.collectGarbage();
+    this.#builds = builds;
     const backend: Backend = {
       containers: c, execs, images, builds, events, log: this.log.child({ component: 'api' }),
       system: {
@@ -243,6 +246,7 @@ export class Daemon {
   async stop(): Promise<void> {
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
     this.#servers = [];
+    await this.#builds?.close();
     await this.#containers?.drain();
     this.#containers?.close();
     for (const rt of this.#runtimes.values()) rt.close();

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../errdefs/index.js';
+import { ConflictError, InvalidParameterError } from '../../errdefs/index.js';
 import { BuildService, type BuildRequest } from '../../build/index.js';
 import { COMMON_HEADERS, qbool, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
@@ -45,6 +45,16 @@ export function buildRequest(q: URLSearchParams): BuildRequest {
 
 async function build(ctx: Ctx, b: Backend): Promise<undefined> {
   const req = buildRequest(ctx.query);
+  // pier's own client: a context the daemon kept from an earlier build of the same
+  // directory (same key) is not sent again; without it, the client sends the body.
+  const key = ctx.req.headers['x-pier-context-key'];
+  if (typeof key === 'string' && key) {
+    if (!/^[a-f0-9]{64}$/.test(key)) throw new InvalidParameterError('invalid X-Pier-Context-Key');
+    req.contextKey = key;
+    if (ctx.req.headers['content-length'] === '0' && !b.builds.hasContext(key)) {
+      throw new ConflictError('pier: build context not kept: send it');
+    }
+  }
   const res = ctx.res;
   if (!res) return undefined;
   res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });

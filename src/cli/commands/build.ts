@@ -2,7 +2,7 @@
 // sent to POST /build with docker's parameters, and the build stream shown step
 // by step with timings and CACHED markers (or only the image ID with -q).
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { posix, resolve, relative } from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
@@ -40,6 +40,30 @@ function appendTar(tar: Readable, extra: Buffer): Readable {
   });
   tar.on('error', (err) => t.destroy(err));
   return tar.pipe(t);
+}
+
+/**
+ * A key for a context directory: every entry's name, type, mode, size, owner, inode,
+ * mtime and ctime (what BuildKit compares too), and the Dockerfile's name. Any
+ * write, chmod, chown, rename, add or delete changes it.
+ */
+function metadataKey(dir: string, excludes: (p: string) => boolean, dockerfile: string): string {
+  const h = createHash('sha256');
+  h.update(`pier-context-v1\0${dockerfile}\0`);
+  const walk = (rel: string): void => {
+    const names = fs.readdirSync(rel ? `${dir}/${rel}` : dir).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      if (excludes(r)) continue;
+      const p = `${dir}/${r}`;
+      const st = fs.lstatSync(p, { bigint: true });
+      h.update(`${r}\0${st.mode}\0${st.size}\0${st.uid}:${st.gid}\0${st.ino}\0${st.mtimeNs}\0${st.ctimeNs}\0`);
+      if (st.isSymbolicLink()) h.update(fs.readlinkSync(p));
+      else if (st.isDirectory()) walk(r);
+    }
+  };
+  walk('');
+  return h.digest('hex');
 }
 
 /** The tar in 256 KiB writes: a small write per file made the daemon handle 4,000 chunks for 2,000 files. */
@@ -175,6 +199,8 @@ export const buildCommand: Handler = async (ctx) => {
   }
   let dockerfileFlag = f.string('file') ?? '';
   let body: Readable | undefined;
+  let makeBody: (() => Promise<Readable>) | undefined;
+  let contextKey: string | undefined;
   let remote = '';
   let dockerfileParam = '';
   if (target === '-') {
@@ -226,13 +252,18 @@ export const buildCommand: Handler = async (ctx) => {
     const keep = new Set([dockerfileParam, '.dockerignore']);
     let ignoreText = '';
     try { ignoreText = fs.readFileSync(`${dir}/.dockerignore`, 'utf8'); } catch { ignoreText = ''; }
-    const tar = createTar(dir, {
-      excludes: (p: string) => (extra !== undefined && p === '.dockerignore')
-        || (!keep.has(p) && (ignore?.matches(p) ?? false) && !(ignore?.mayMatchInside(p) ?? false)),
-    });
-    // As docker's CLI: a Dockerfile from elsewhere goes in under a random name, and
-    // .dockerignore gains that name so COPY never copies it.
-    body = extra ? appendTar(tar, Buffer.concat([extra.subarray(0, extra.length - 1024), await oneFileTar('.dockerignore', Buffer.from(`${ignoreText}\n${dockerfileParam}\n`))])) : tar;
+    const excludes = (p: string): boolean => (extra !== undefined && p === '.dockerignore')
+      || (!keep.has(p) && (ignore?.matches(p) ?? false) && !(ignore?.mayMatchInside(p) ?? false));
+    // A directory context (with its own Dockerfile) gets a key from its files' metadata: the
+    // daemon keeps the context of the last builds, and one it still has is not sent again.
+    if (!extra && ctx.env['PIER_BUILD_CONTEXT_CACHE'] !== '0') contextKey = metadataKey(dir, excludes, dockerfileParam);
+    const extraTar = extra;
+    makeBody = async () => {
+      const tar = createTar(dir, { excludes });
+      // As docker's CLI: a Dockerfile from elsewhere goes in under a random name, and
+      // .dockerignore gains that name so COPY never copies it.
+      return extraTar ? appendTar(tar, Buffer.concat([extraTar.subarray(0, extraTar.length - 1024), await oneFileTar('.dockerignore', Buffer.from(`${ignoreText}\n${dockerfileParam}\n`))])) : tar;
+    };
   }
   const query: Record<string, string | string[] | undefined> = {
     t: tags.length ? tags : undefined,
@@ -253,7 +284,18 @@ export const buildCommand: Handler = async (ctx) => {
     cachefrom: JSON.stringify(f.list('cache-from')),
     version: '1',
   };
-  const res = await ctx.client().images.build(body ? batched(body) : undefined, query);
+  let res;
+  if (contextKey) {
+    try {
+      res = await ctx.client().images.build(undefined, query, { contextKey });
+    } catch (err) {
+      if (!/build context not kept/.test(messageOf(err))) throw err;
+      res = await ctx.client().images.build(batched(await (makeBody as () => Promise<Readable>)()), query, { contextKey });
+    }
+  } else {
+    if (!body && makeBody) body = await makeBody();
+    res = await ctx.client().images.build(body ? batched(body) : undefined, query);
+  }
   const view = progress === 'rawjson' || quiet ? undefined : new StepView();
   let id = '';
   let error = '';

@@ -330,3 +330,22 @@ test('remote contexts: a git repository (remote=, #ref:subdir) and a tar.gz serv
   assert.equal(await dk.ok('run', '--rm', 'bt/http:1'), 'from http\n');
   await noLeftovers();
 });
+
+test('pier build keeps a directory\'s context in the daemon: a rebuild sends none, and any change to a file is seen', { skip }, async () => {
+  const dir = context('kept', { Dockerfile: 'FROM busybox\nCOPY f /f\nCMD ["cat", "/f"]\n', f: 'one\n' });
+  await pier.ok('build', '-q', '-t', 'bt/kept:1', dir);
+  const kept = readdirSync(join(d.root, 'data', 'build-contexts'));
+  assert.equal(kept.length >= 1, true, 'the context is kept');
+  const again = await pier.ok('build', '-t', 'bt/kept:1', dir);
+  assert.match(again, /#2 CACHED\n/);
+  // Same length, new content: the key (mtime, ctime, size, inode …) changes, the context is sent again.
+  writeFileSync(join(dir, 'f'), 'two\n');
+  const changed = await pier.ok('build', '-t', 'bt/kept:2', dir);
+  assert.match(changed, /#2 DONE/);
+  assert.equal(await dk.ok('run', '--rm', 'bt/kept:2'), 'two\n');
+  // A new file appears: seen too.
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY . /ctx/\nCMD ["ls", "/ctx"]\n');
+  writeFileSync(join(dir, 'new'), 'x');
+  await pier.ok('build', '-t', 'bt/kept:3', dir);
+  assert.equal(await dk.ok('run', '--rm', 'bt/kept:3'), 'Dockerfile\nf\nnew\n');
+});
