@@ -12,7 +12,10 @@
 //
 // Both bundles sit beside the tsc output they come from (dist/src/cmd), so paths
 // computed from import.meta.url (the repo root) stay the same.
-import { writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+
+// Chunks of an earlier build would pile up (their names carry a content hash).
+for (const f of await readdir('dist/src/cmd').catch(() => [])) if (f.startsWith('pierd-chunk-')) await rm(`dist/src/cmd/${f}`);
 import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', target: 'node24', logLevel: 'warning', minifyWhitespace: true };
@@ -20,8 +23,13 @@ const common = { bundle: true, platform: 'node', target: 'node24', logLevel: 'wa
 await Promise.all([
   build({
     ...common,
-    entryPoints: ['dist/src/cmd/pierd.js'],
-    outfile: 'dist/src/cmd/pierd.bundle.mjs',
+    // Split: what loads only on demand (the builder: dockerfile-ast …) sits in its own chunk
+    // beside the bundle, so an idle daemon never parses or holds it (~1 MB of RSS).
+    entryPoints: { 'pierd.bundle': 'dist/src/cmd/pierd.js' },
+    outdir: 'dist/src/cmd',
+    splitting: true,
+    chunkNames: 'pierd-chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
     format: 'esm',
     // CommonJS dependencies (tar-stream …) call require(): give the bundle one.
     banner: { js: 'import { createRequire as __pierRequire } from "node:module"; const require = __pierRequire(import.meta.url);' },

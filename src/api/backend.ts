@@ -1,6 +1,9 @@
 import type { ContainerService, ExecService } from '../containers/index.js';
 import type { ImageService } from '../images/index.js';
 import type { BuildService } from '../build/index.js';
+
+/** The builder as the routes use it (loaded on first use: most daemons never build). */
+export type BuildBackend = Pick<BuildService, 'build' | 'prune' | 'hasContext'>;
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 
@@ -15,7 +18,7 @@ export interface Backend {
   containers: ContainerService;
   execs: ExecService;
   images: ImageService;
-  builds: BuildService;
+  builds: BuildBackend;
   events: EventBus;
   system: SystemProvider;
   log: Logger;

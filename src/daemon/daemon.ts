@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync, rmSync, chmodSync, chownSync, existsSync, statSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { connect } from 'node:net';
 import type { Server } from 'node:http';
@@ -16,7 +17,7 @@ import { ContainerService, ExecService } from '../containers/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
-import { BuildService } from '../build/index.js';
+import type { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
 
@@ -30,6 +31,14 @@ function which(name: string): string | undefined {
     if (existsSync(p)) return p;
   }
   return undefined;
+}
+
+/** At start-up: build scratch dirs and kept contexts a previous daemon left behind (a crash mid-build). */
+async function collectBuildGarbage(tmpRoot: string, contextRoot: string): Promise<void> {
+  await rm(contextRoot, { recursive: true, force: true }).catch(() => undefined);
+  let names: string[] = [];
+  try { names = await readdir(tmpRoot); } catch { return; }
+  for (const n of names) if (/^build-/.test(n)) await rm(join(tmpRoot, n), { recursive: true, force: true }).catch(() => undefined);
 }
 
 /** The composition root: builds every service from the config, in dependency order. */
@@ -115,13 +124,23 @@ export class Daemon {
     await images.ensureBusybox();
     await containers.reconcile();
     const c = containers;
-    const builds = new BuildService({
+    // The builder (dockerfile-ast and all) loads on the first build: most daemons never build.
+    const buildOpts = {
       images, containers: c, store, log: this.log.child({ component: 'build' }), tmpRoot: join(cfg.dataRoot, 'tmp'),
       cacheMountRoot: join(cfg.dataRoot, 'build-cache'), contextRoot: join(cfg.dataRoot, 'build-contexts'),
-      containerRequest: (body) => decodeContainerCreate(body),
-    });
-    await builds.collectGarbage();
-    this.#builds = builds;
+      containerRequest: (body: Record<string, unknown>) => decodeContainerCreate(body),
+    };
+    await collectBuildGarbage(buildOpts.tmpRoot, buildOpts.contextRoot);
+    let loading: Promise<BuildService> | undefined;
+    const buildService = (): Promise<BuildService> => {
+      loading ??= import('../build/index.js').then((m) => { const svc = new m.BuildService(buildOpts); this.#builds = svc; return svc; });
+      return loading;
+    };
+    const builds: Backend['builds'] = {
+      build: async (...a) => (await buildService()).build(...a),
+      prune: async () => (await buildService()).prune(),
+      hasContext: (key) => this.#builds?.hasContext(key) ?? false,
+    };
     const backend: Backend = {
       containers: c, execs, images, builds, events, log: this.log.child({ component: 'api' }),
       system: {

@@ -1,5 +1,6 @@
 import { ConflictError, InvalidParameterError } from '../../errdefs/index.js';
-import { BuildService, type BuildRequest } from '../../build/index.js';
+import type { BuildRequest } from '../../build/index.js';
+import { parseReference, withDefaultTag } from '../../pkg/reference/index.js';
 import { COMMON_HEADERS, qbool, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
@@ -39,7 +40,11 @@ export function buildRequest(q: URLSearchParams): BuildRequest {
     ulimits: jsonParam<unknown>(q, 'ulimits', null), quiet: qbool(q, 'q'),
     cacheFrom: jsonParam<string[]>(q, 'cachefrom', []).filter((x) => typeof x === 'string'),
   };
-  BuildService.parseTags(req.tags);
+  for (const t of req.tags) {
+    let ok = false;
+    try { ok = !withDefaultTag(parseReference(t)).digest; } catch { ok = false; }
+    if (!ok) throw new InvalidParameterError(/[A-Z]/.test(t.split(':')[0] ?? '') ? `invalid reference format: repository name (${t.split(':')[0] ?? t}) must be lowercase` : 'invalid reference format');
+  }
   return req;
 }
 

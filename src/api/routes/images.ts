@@ -3,7 +3,6 @@ import type { RegistryAuth } from '../../distribution/index.js';
 import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
 import { parseReference, withDefaultTag, familiarName, familiarString, fullString } from '../../pkg/reference/index.js';
 import type { ImageRecord, ImageConfigFile } from '../../images/index.js';
-import { applyChanges } from '../../build/index.js';
 
 type ImageRunConfig = NonNullable<ImageConfigFile['config']>;
 const IMAGE_FIELDS = ['User', 'ExposedPorts', 'Env', 'Cmd', 'Entrypoint', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'OnBuild', 'Shell'];
@@ -149,7 +148,7 @@ export function imageRoutes(r: Router, b: Backend): void {
     // `-c` changes apply on top of what the container runs with (docker's BuildFromConfig).
     const changes = q.getAll('changes');
     const overrides: Record<string, unknown> = changes.length
-      ? applyChanges({ ...pickImageFields(c.Config as unknown as Record<string, unknown>), ...given } as ImageRunConfig, changes) as Record<string, unknown>
+      ? (await import('../../build/index.js')).applyChanges({ ...pickImageFields(c.Config as unknown as Record<string, unknown>), ...given } as ImageRunConfig, changes) as Record<string, unknown>
       : given;
     const rec = await b.images.commit({
       parentId: c.Image, upperDir: await b.images.snapshots.dir(c.pier.snapshotKey), containerId: c.Id,
@@ -191,7 +190,8 @@ export function imageRoutes(r: Router, b: Backend): void {
       if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not supported yet');
       const send = progress(ctx);
       try {
-        const changes = applyChanges({}, q.getAll('changes')) as Record<string, unknown>;
+        const list = q.getAll('changes');
+        const changes = (list.length ? (await import('../../build/index.js')).applyChanges({}, list) : {}) as Record<string, unknown>;
         // The docker CLI sends `repo=name:tag` with no `tag` parameter: split it as dockerd does.
         let repo = q.get('repo') ?? '';
         let tag = q.get('tag') ?? '';
