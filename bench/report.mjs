@@ -6,22 +6,10 @@
  *   node report.mjs RESULTS.jsonl MACHINE.json OUT.json [--markdown]
  *   node report.mjs --from bench/results/<timestamp>.json [--markdown]   (re-render only)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { reportInput } from './lib/report-input.mjs';
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const markdown = process.argv.includes('--markdown');
-let results;
-let machine;
-let outPath;
-if (process.argv.includes('--from')) {
-  // Re-render a saved bench/results/<timestamp>.json (for bench/README.md); writes nothing.
-  ({ results, machine } = JSON.parse(readFileSync(args[0], 'utf8')));
-} else {
-  const [resultsPath, machinePath] = args;
-  outPath = args[2];
-  results = readFileSync(resultsPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-  machine = JSON.parse(readFileSync(machinePath, 'utf8'));
-}
+const { results, machine, outPath, markdown } = reportInput();
 
 /** Row order and labels; `rate` rows are shown as containers per second (higher is better). */
 const ROWS = [
