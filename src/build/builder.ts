@@ -16,13 +16,13 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, rmSync, mkdirSync, createWriteStream, statSync, createReadStream, openSync, readSync, closeSync, writeFileSync, chmodSync, lchownSync, readlinkSync } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, SystemError, messageOf } from '../errdefs/index.js';
 import type { ImageConfigFile, ImageRecord, ImageService } from '../images/index.js';
 import type { ContainerService, CreateRequest } from '../containers/index.js';
 import { resolveUser, rootfsReader } from '../containers/index.js';
 import { createTar, extractTar, detectCompression } from '../pkg/archive/index.js';
 import { isMounted, unmount } from '../kernel/index.js';
+import { httpGet } from '../pkg/httpget/index.js';
 import { chainIds } from '../images/index.js';
 import { parseReference, withDefaultTag } from '../pkg/reference/index.js';
 import type { Table } from '../store/index.js';
@@ -868,13 +868,13 @@ export class Builder {
 
   /** ADD <url>: downloaded into the destination (mode 0600, as docker does). */
   async #download(rootfs: string, url: string, dest: string, o: { uid: number; gid: number; mode?: number }): Promise<void> {
-    const res = await fetch(url, { ...(this.#signal ? { signal: this.#signal } : {}) }).catch((err: unknown) => { throw new BuildError(`failed to GET ${url}: ${messageOf(err)}`); });
-    if (!res.ok || !res.body) throw new BuildError(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
+    const res = await httpGet(url, this.#signal ? { signal: this.#signal } : {}).catch((err: unknown) => { throw new BuildError(`failed to GET ${url}: ${messageOf(err)}`); });
+    if (res.status !== 200) { res.body.resume(); throw new BuildError(`failed to GET ${url} with status ${res.status} ${res.statusText}`); }
     const name = posix.basename(new URL(url).pathname) || 'download';
     const file = dest.endsWith('/') ? posix.join(dest, name) : dest;
     const dir = mkdirInRoot(rootfs, posix.dirname(file));
     const host = `${dir}/${posix.basename(file)}`;
-    await pipeline(Readable.fromWeb(res.body as never), createWriteStream(host, { mode: 0o600 }));
+    await pipeline(res.body, createWriteStream(host, { mode: 0o600 }));
     lchownSync(host, o.uid, o.gid);
     chmodSync(host, o.mode ?? 0o600);
   }

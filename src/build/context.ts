@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { pack as tarPack } from 'tar-stream';
 import { InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
 import { createTar } from '../pkg/archive/index.js';
+import { httpGet, readBody } from '../pkg/httpget/index.js';
 import { ContextStore } from './context-store.js';
 
 const run = promisify(execFile);
@@ -35,9 +36,9 @@ export async function openBuildContext(body: Readable, o: { dir: string; dockerf
     store = await ContextStore.receive(createTar(root), spill, o.signal);
     await rm(`${o.dir}/repo`, { recursive: true, force: true });
   } else if (o.remote) {
-    const res = await fetch(o.remote, o.signal ? { signal: o.signal } : {}).catch((err: unknown) => { throw new InvalidParameterError(`unable to prepare context: ${messageOf(err)}`); });
-    if (!res.ok) throw new InvalidParameterError(`unable to prepare context: ${o.remote}: ${res.status} ${res.statusText}`);
-    const buf = Buffer.from(await res.arrayBuffer());
+    const res = await httpGet(o.remote, o.signal ? { signal: o.signal } : {}).catch((err: unknown) => { throw new InvalidParameterError(`unable to prepare context: ${messageOf(err)}`); });
+    if (res.status !== 200) { res.body.resume(); throw new InvalidParameterError(`unable to prepare context: ${o.remote}: ${res.status} ${res.statusText}`); }
+    const buf = await readBody(res.body);
     const isTar = (buf.length >= 262 && buf.subarray(257, 262).toString('latin1') === 'ustar') || buf[0] === 0x1f || buf.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
     store = await ContextStore.receive(isTar ? Readable.from([buf]) : oneFileTar('Dockerfile', buf), spill, o.signal);
   } else {

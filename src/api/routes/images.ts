@@ -12,6 +12,7 @@ function pickImageFields(c: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 import { COMMON_HEADERS, qbool, readJson, type Ctx } from '../http.js';
+import { httpGet } from '../../pkg/httpget/index.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
 
@@ -187,9 +188,22 @@ export function imageRoutes(r: Router, b: Backend): void {
     const q = ctx.query;
     const fromSrc = q.get('fromSrc');
     if (fromSrc !== null) {
-      if (fromSrc !== '-') throw new NotImplementedError('importing from a URL is not supported yet');
+      // `docker import URL`: the rootfs tarball is fetched by the daemon (no scheme means http://, as docker does).
+      let url: URL | undefined;
+      if (fromSrc !== '-') {
+        try { url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(fromSrc) ? fromSrc : `http://${fromSrc}`); } catch { url = undefined; }
+        if (!url || !/^https?:$/.test(url.protocol)) throw new InvalidParameterError(`invalid import source: ${fromSrc}: only http(s) URLs or - (the request body)`);
+      }
       const send = progress(ctx);
       try {
+        let body: import('node:stream').Readable = ctx.req;
+        if (url) {
+          const href = url.href;
+          const res = await httpGet(href, { signal: ctx.signal }).catch((err: unknown) => { throw new InvalidParameterError(`Get "${href}": ${messageOf(err)}`); });
+          if (res.status !== 200) { res.body.resume(); throw new InvalidParameterError(`Get "${href}": ${res.status} ${res.statusText}`); }
+          body = res.body;
+          send({ status: 'Downloading from', id: url.href });
+        }
         const list = q.getAll('changes');
         const changes = (list.length ? (await import('../../build/index.js')).applyChanges({}, list) : {}) as Record<string, unknown>;
         // The docker CLI sends `repo=name:tag` with no `tag` parameter: split it as dockerd does.
@@ -199,7 +213,7 @@ export function imageRoutes(r: Router, b: Backend): void {
           const ref = parseReference(repo);
           if (ref.tag) { tag = ref.tag; repo = repo.slice(0, repo.length - ref.tag.length - 1); }
         }
-        const rec = await b.images.importRootfs(ctx.req, {
+        const rec = await b.images.importRootfs(body, {
           ...(repo ? { repo } : {}), ...(tag ? { tag } : {}),
           ...(q.get('message') ? { message: q.get('message') ?? '' } : {}), changes,
         });

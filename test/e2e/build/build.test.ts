@@ -322,12 +322,23 @@ test('remote contexts: a git repository (remote=, #ref:subdir) and a tar.gz serv
   const src = context('http-src', { Dockerfile: 'FROM busybox\nCOPY msg /msg\nCMD ["cat", "/msg"]\n', msg: 'from http\n' });
   const tgz = join(tmp, 'ctx.tar.gz');
   execFileSync('tar', ['-czf', tgz, '-C', src, '.']);
-  const server = createServer((_req, r) => { r.writeHead(200, { 'Content-Type': 'application/gzip' }); r.end(readFileSync(tgz)); });
+  const server = createServer((req, r) => {
+    // A tarball context, a lone Dockerfile (remote=), a file for ADD, and a redirect to it.
+    if (req.url === '/Dockerfile') { r.writeHead(200); r.end(`FROM busybox\nADD http://127.0.0.1:${port}/moved /added\nCMD ["cat", "/added"]\n`); return; }
+    if (req.url === '/moved') { r.writeHead(302, { Location: '/payload' }); r.end(); return; }
+    if (req.url === '/payload') { r.writeHead(200); r.end('added over http\n'); return; }
+    r.writeHead(200, { 'Content-Type': 'application/gzip' }); r.end(readFileSync(tgz));
+  });
+  let port = 0;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.after(() => { server.close(); });
-  const port = (server.address() as { port: number }).port;
+  port = (server.address() as { port: number }).port;
   await dk.ok('build', '-t', 'bt/http:1', `http://127.0.0.1:${port}/ctx.tar.gz`);
   assert.equal(await dk.ok('run', '--rm', 'bt/http:1'), 'from http\n');
+  const df = await rawRequest(d, { method: 'POST', path: `/v1.50/build?t=bt/http:2&remote=${encodeURIComponent(`http://127.0.0.1:${port}/Dockerfile`)}` });
+  assert.match(df.body, /Successfully tagged bt\/http:2/, df.body);
+  assert.equal(await dk.ok('run', '--rm', 'bt/http:2'), 'added over http\n');
+  assert.equal(await dk.ok('run', '--rm', 'bt/http:2', 'stat', '-c', '%a', '/added'), '600\n', 'ADD of a URL makes the file 0600, as docker does');
   await noLeftovers();
 });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { usePrivateDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
-import { e2eSkip } from '../../harness/clients.js';
+import { e2eSkip, rawRequest } from '../../harness/clients.js';
 import { boundCli, docker, removeContainers } from '../cli/cli-helpers.js';
 import { writeLayeredLayout } from './registry-fixtures.js';
 
@@ -137,4 +137,34 @@ test('save of a repository name without a tag takes every tag of that repository
   assert.equal(none.code, 1);
   assert.match(none.stderr, /No such image: ar\/nosuchrepo:latest/);
   await dk.ok('container', 'prune', '-f');
+});
+
+test('import from a URL: the daemon fetches the rootfs tarball (http, or no scheme through the API); a bad source is refused', { skip }, async (t) => {
+  const cid = (await dk.ok('create', 'busybox')).trim();
+  const tarFile = join(tmp, 'rootfs.tar');
+  await dk.ok('export', '-o', tarFile, cid);
+  await dk.ok('rm', cid);
+  const { createServer } = await import('node:http');
+  const { readFileSync } = await import('node:fs');
+  const server = createServer((req, res) => {
+    if (req.url !== '/rootfs.tar') { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+    res.end(readFileSync(tarFile));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => { server.close(); });
+  const port = (server.address() as { port: number }).port;
+  await dk.ok('import', '-c', 'CMD ["echo", "from-url"]', `http://127.0.0.1:${port}/rootfs.tar`, 'ar/fromurl:1');
+  assert.equal(await dk.ok('run', '--rm', 'ar/fromurl:1'), 'from-url\n');
+  // Through the API a source without a scheme means http:// (the docker CLI reads such a path as a local file).
+  const noScheme = await rawRequest(d, { method: 'POST', path: `/v1.50/images/create?fromSrc=${encodeURIComponent(`127.0.0.1:${port}/rootfs.tar`)}&repo=ar/fromurl&tag=2` });
+  assert.match(noScheme.body, /"status":"sha256:[0-9a-f]{64}"/, noScheme.body);
+  assert.equal(await dk.ok('run', '--rm', 'ar/fromurl:2', 'echo', 'no-scheme'), 'no-scheme\n');
+  const bad = await rawRequest(d, { method: 'POST', path: `/v1.50/images/create?fromSrc=${encodeURIComponent('ftp://127.0.0.1/x.tar')}` });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body, /only http\(s\) URLs/);
+  const missing = await dk.run(['import', `http://127.0.0.1:${port}/nope.tar`, 'ar/fromurl:3']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /404/);
+  assert.equal((await dk.run(['image', 'inspect', 'ar/fromurl:3'])).code, 1, 'nothing is tagged');
 });
