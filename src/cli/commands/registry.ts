@@ -98,12 +98,10 @@ export const registryServeCommand: Handler = async (ctx) => {
   writeErr(`pier registry listening on ${url} (root ${root})\n`);
   if (token) writeErr(`token auth: tokens from ${url}/token, service "${server.tokenAuth?.service ?? ''}", ${server.tokenAuth?.key.alg ?? ''}${anonymousPull ? ', anonymous pull allowed' : ''}\n`);
 
+  // The handlers stay for the whole shutdown: a second signal while connections close
+  // (Ctrl-C twice, or SIGINT then a supervisor's SIGTERM) must not kill it half-way.
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
+    const on = (sig: NodeJS.Signals): void => resolve(sig);
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
