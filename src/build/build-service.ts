@@ -120,14 +120,6 @@ export class BuildService {
 
   hasContext(key: string): boolean { return this.#kept.has(key); }
 
-  /** At start-up: contexts and scratch dirs a previous daemon left behind (a crash mid-build). */
-  async collectGarbage(): Promise<void> {
-    await rm(this.#o.contextRoot, { recursive: true, force: true }).catch(() => undefined);
-    let names: string[] = [];
-    try { names = await readdir(this.#o.tmpRoot); } catch { return; }
-    for (const n of names) if (/^build-/.test(n)) await rm(`${this.#o.tmpRoot}/${n}`, { recursive: true, force: true }).catch(() => undefined);
-  }
-
   /** Keeps at most 4 contexts and 512 MiB of them, dropping the least recently used that no build uses. */
   async #evict(): Promise<void> {
     let bytes = [...this.#kept.values()].reduce((a, k) => a + k.bytes, 0);

@@ -276,13 +276,13 @@ export class Builder {
         const parsed = parseDockerfile(`FROM scratch\n${t}\n`).stages[0]?.instructions[0];
         if (!parsed) continue;
         if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(parsed.keyword)) throw new BuildError(`${parsed.keyword} isn't allowed as an ONBUILD trigger`);
-        st = await this.#dispatch(df, stage, st, parsed, true);
+        st = await this.#dispatch(df, stage, st, parsed);
       }
     }
     for (const ins of stage.instructions) {
       this.#checkAbort();
       this.#stepLine(ins.original);
-      st = await this.#dispatch(df, stage, st, ins, false);
+      st = await this.#dispatch(df, stage, st, ins);
     }
     if (!st.image) st = await this.#commitMeta(st, '#(nop) scratch', (c) => c);
     return st.image;
@@ -360,7 +360,7 @@ export class Builder {
 
   // ---- instructions -----------------------------------------------------------------
 
-  async #dispatch(df: ParsedDockerfile, stage: Stage, st: State, ins: Instruction, trigger: boolean): Promise<State> {
+  async #dispatch(df: ParsedDockerfile, stage: Stage, st: State, ins: Instruction): Promise<State> {
     const nop = (text: string): string => this.#nop(st, text);
     switch (ins.keyword) {
       case 'ENV': case 'LABEL': case 'USER': case 'EXPOSE': case 'VOLUME': case 'STOPSIGNAL':
@@ -403,7 +403,6 @@ export class Builder {
       default:
         throw new BuildError(`dockerfile parse error on line ${ins.line}: unknown instruction: ${ins.keyword}`);
     }
-    void trigger;
   }
 
   // ---- cache and commits ----------------------------------------------------------------
@@ -784,7 +783,7 @@ export class Builder {
         for (const s of srcs) {
           if (what === 'ADD' && isUrl(s)) { urls.push(s); continue; }
           if (what === 'ADD' && /^git@|\.git(#|$)/.test(s)) throw new BuildError('ADD of a git repository is not supported by pier yet');
-          if (root !== undefined) hostMatches.push(...matchSources(root, s, { context: false, what }));
+          if (root !== undefined) hostMatches.push(...matchSources(root, s, what));
           else ctxMatches.push(...matchContext(ctx, s, what));
         }
         const count = hostMatches.length + ctxMatches.length;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import {
   chmodSync, closeSync, copyFileSync, lchownSync, lstatSync, mkdirSync, openSync, readSync, readdirSync, readlinkSync,
-  realpathSync, rmSync, statSync, symlinkSync, utimesSync, lutimesSync, writeSync, type Stats,
+  rmSync, statSync, symlinkSync, utimesSync, lutimesSync, writeSync, type Stats,
 } from 'node:fs';
 import { posix } from 'node:path';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
@@ -70,30 +70,18 @@ function inRoot(root: string, rel: string): string {
 }
 
 /**
- * Expands one COPY/ADD source against `root` (the context, or a stage's rootfs).
- * `context` is true for the build context: a path leaving it is refused, as are
- * symlinks that lead out of it.
+ * Expands one COPY/ADD source against `root`, a stage's or an image's rootfs:
+ * `..` stops at the root and symlinks resolve inside it (context sources go
+ * through the context store's index instead: matchContext).
  */
-export function matchSources(root: string, src: string, o: { context: boolean; what: string }): SourceMatch[] {
+export function matchSources(root: string, src: string, what: string): SourceMatch[] {
   const clean = posix.normalize(src.startsWith('/') ? `.${src}` : src);
-  if (o.context && (clean === '..' || clean.startsWith('../'))) {
-    throw new InvalidParameterError(`${o.what} failed: forbidden path outside the build context: ${src} ()`);
-  }
   const rel = clean.replace(/^(\.\.\/)+/, '').replace(/^\.\/?/, '').replace(/\/$/, '');
-  const notFound = (): Error => new NotFoundError(o.context
-    ? `${o.what} failed: file not found in build context or excluded by .dockerignore: stat ${rel || '.'}: file does not exist`
-    : `${o.what} failed: stat ${rel || '.'}: file does not exist`);
+  const notFound = (): Error => new NotFoundError(`${what} failed: stat ${rel || '.'}: file does not exist`);
   if (!GLOB.test(rel)) {
     const host = inRoot(root, rel);
     let st: Stats;
     try { st = statSync(host); } catch { throw notFound(); }
-    if (o.context) {
-      const real = realpathSync(host);
-      const realRoot = realpathSync(root);
-      if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
-        throw new InvalidParameterError(`${o.what} failed: forbidden path outside the build context: ${src} (${real})`);
-      }
-    }
     return [{ host, name: posix.basename(rel) || '.', isDir: st.isDirectory() }];
   }
   // Glob: component by component, lexical order as Go's filepath.Glob.
@@ -112,7 +100,7 @@ export function matchSources(root: string, src: string, o: { context: boolean; w
     }
     frontier = next;
   }
-  if (frontier.length === 0) throw new NotFoundError(`${o.what} failed: no source files were specified`);
+  if (frontier.length === 0) throw new NotFoundError(`${what} failed: no source files were specified`);
   return frontier.map((f) => {
     const host = inRoot(root, f.rel);
     let st: Stats;
