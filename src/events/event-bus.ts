@@ -80,9 +80,6 @@ export class EventBus {
     const onAbort = (): void => wake?.();
     opts.signal?.addEventListener('abort', onAbort);
     let timer: NodeJS.Timeout | undefined;
-    if (untilNs !== undefined) {
-      timer = setTimeout(() => { wake?.(); }, Number((untilNs - nowNs) / 1_000_000n) + 1);
-    }
     try {
       for (;;) {
         if (opts.signal?.aborted) return;
@@ -92,7 +89,14 @@ export class EventBus {
           if (accept(ev)) yield ev;
           continue;
         }
-        if (untilNs !== undefined && BigInt(Date.now()) * 1_000_000n > untilNs) return;
+        if (untilNs !== undefined) {
+          const left = untilNs - BigInt(Date.now()) * 1_000_000n;
+          if (left < 0n) return;
+          // Armed afresh before each wait: timers run on the monotonic clock and may fire
+          // before Date.now() has passed `until`; a single timer then left the stream open for good.
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(() => { wake?.(); }, Number(left / 1_000_000n) + 1);
+        }
         await new Promise<void>((r) => { wake = r; });
         wake = undefined;
       }
