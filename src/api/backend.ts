@@ -1,6 +1,7 @@
 import type { ContainerService, ExecService } from '../containers/index.js';
 import type { ImageService } from '../images/index.js';
 import type { BuildService } from '../build/index.js';
+import type { NetworkService } from '../networks/index.js';
 
 /** The builder as the routes use it (loaded on first use: most daemons never build). */
 export type BuildBackend = Pick<BuildService, 'build' | 'prune' | 'hasContext'>;
@@ -19,6 +20,7 @@ export interface Backend {
   execs: ExecService;
   images: ImageService;
   builds: BuildBackend;
+  networks: Pick<NetworkService, 'list' | 'get' | 'tryGet' | 'create' | 'remove' | 'endpointsOn' | 'endpointsOf' | 'portsOf' | 'isPredefined'>;
   events: EventBus;
   system: SystemProvider;
   log: Logger;

@@ -8,6 +8,7 @@
  * const server = createApiServer(buildRouter(backend), log); server.listen('/run/pier/pier.sock');
  */
 import { Router } from './router.js';
+import { networkRoutes } from './routes/networks.js';
 import type { Backend } from './backend.js';
 import { systemRoutes } from './routes/system.js';
 import { containerRoutes } from './routes/containers.js';
@@ -29,5 +30,6 @@ export function buildRouter(b: Backend): Router {
   containerRoutes(r, b);
   imageRoutes(r, b);
   buildRoutes(r, b);
+  networkRoutes(r, b);
   return r;
 }

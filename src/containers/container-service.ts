@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile, readdir, readFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
-import { ConflictError, InvalidParameterError, NotFoundError, NotModifiedError, SystemError, messageOf } from '../errdefs/index.js';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotModifiedError, SystemError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
@@ -22,6 +22,10 @@ import { ContainerViews } from './container-views.js';
 import { validateHostConfig } from './validate-host-config.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
+import { portRequests, validatePortBindings, type NetworkService, type NetPlan, type EndpointSettings, type AttachSpec } from '../networks/index.js';
+
+/** What containers ask of the networks. */
+export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent'>;
 
 export interface ContainerServiceOptions {
   store: Store;
@@ -38,6 +42,8 @@ export interface ContainerServiceOptions {
   daemonCaps: readonly string[];
   initPath?: string;
   seccompProfile?: unknown;
+  /** Absent in unit tests: every container then runs with --network none semantics. */
+  networks?: ContainerNetworks;
 }
 
 export interface CreateRequest {
@@ -189,6 +195,13 @@ export class ContainerService {
       throw new InvalidParameterError(`unknown or invalid runtime name: ${hostConfig.Runtime}`);
     }
     hostConfig.Runtime = hostConfig.Runtime || this.#o.defaultRuntime;
+    let endpoints = req.networkingConfig.EndpointsConfig ?? {};
+    if (this.#o.networks) {
+      const nm = hostConfig.NetworkMode;
+      if (nm.startsWith('container:')) this.get(nm.slice('container:'.length));
+      endpoints = this.#o.networks.resolveForCreate(nm, endpoints as Record<string, EndpointSettings>) as typeof endpoints;
+      if (nm !== 'host' && !nm.startsWith('container:')) validatePortBindings(hostConfig.PortBindings, config.ExposedPorts);
+    }
     if (hostConfig.LogConfig.Type === '') hostConfig.LogConfig = { Type: 'json-file', Config: hostConfig.LogConfig.Config };
     const id = newId();
     let name: string;
@@ -212,7 +225,7 @@ export class ContainerService {
     const cfg: ContainerConfig = { ...mergeImageConfig(config, imgCfg), Hostname: config.Hostname || defaultHostname };
     const rec: ContainerRecord = {
       Id: id, Name: name, Created: now, Path: args[0] ?? '', Args: args.slice(1), Config: cfg, HostConfig: hostConfig,
-      NetworkingConfig: req.networkingConfig, Image: image.id, State: initialState(), RestartCount: 0, ExecIDs: null,
+      NetworkingConfig: { EndpointsConfig: endpoints }, Image: image.id, State: initialState(), RestartCount: 0, ExecIDs: null,
       Platform: 'linux', Driver: 'overlay2', LogPath: join(dir, 'ctr.log'), ResolvConfPath: join(dir, 'resolv.conf'),
       HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'), Mounts: [],
       pier: { snapshotKey, manuallyStopped: false, hasBeenStarted: false, runtime: '' },
@@ -287,6 +300,7 @@ export class ContainerService {
     // (conmon's attach socket appears first), so they cost no time after create.
     let early: Map<AttachRequest, Promise<AttachHandle>> | undefined;
     let creating: Promise<TaskInfo> | undefined;
+    let plan: NetPlan | undefined;
     try {
       await mkdir(rootfs, { recursive: true });
       const rt = this.runtimeOf(c);
@@ -307,11 +321,17 @@ export class ContainerService {
         mounted = true;
         mark('mounted');
         const hostNet = c.HostConfig.NetworkMode === 'host';
-        const etc = await writeEtcFiles({
-          dir: this.containerDir(id), hostname: c.Config.Hostname, domainname: c.Config.Domainname, hostNetwork: hostNet,
-          extraHosts: c.HostConfig.ExtraHosts, dns: c.HostConfig.Dns, dnsSearch: c.HostConfig.DnsSearch,
-          dnsOptions: c.HostConfig.DnsOptions, addresses: [],
-        });
+        plan = this.#o.networks?.prepare(this.#attachSpec(c)) ?? { addresses: [] };
+        const joined = c.HostConfig.NetworkMode.startsWith('container:') ? this.get(c.HostConfig.NetworkMode.slice('container:'.length)) : undefined;
+        const etc = joined
+          ? { hostname: c.HostnamePath, hosts: joined.HostsPath, resolvConf: joined.ResolvConfPath }
+          : await writeEtcFiles({
+            dir: this.containerDir(id), hostname: c.Config.Hostname, domainname: c.Config.Domainname, hostNetwork: hostNet,
+            extraHosts: c.HostConfig.ExtraHosts, dns: c.HostConfig.Dns, dnsSearch: c.HostConfig.DnsSearch,
+            dnsOptions: c.HostConfig.DnsOptions, addresses: plan.addresses,
+            ...(plan.nameserver ? { embeddedDns: plan.nameserver } : {}), ...(plan.hostGateway ? { hostGateway: plan.hostGateway } : {}),
+          });
+        if (joined) await writeFile(etc.hostname, c.Config.Hostname + '\n');
         mark('etc');
         const si = await this.specInput(c, image, etc);
         mark('input');
@@ -326,12 +346,24 @@ export class ContainerService {
       bundleReady();
       const task = await creating;
       mark('created');
+      if (plan && this.#o.networks) {
+        const nm = c.HostConfig.NetworkMode;
+        const ports = nm === 'host' || nm === 'none' || nm.startsWith('container:') ? [] : portRequests(c.HostConfig.PortBindings, c.Config.ExposedPorts, c.HostConfig.PublishAllPorts);
+        await this.#o.networks.attach(id, task.pid, ports, { name: c.Name.slice(1) });
+        mark('network');
+      }
       // Attach whoever is waiting before the process runs, so no output is lost.
       await this.#connectPendingAttaches(c, early);
       mark('attached');
       await this.#runTask(c, rt, task, mark, marks);
     } catch (err) {
       await creating?.catch(() => undefined);
+      if (plan) {
+        // The task never ran: take it down before its endpoints (the veths go with its netns).
+        await this.runtimeOf(c).kill(id, 9).catch(() => undefined);
+        await this.runtimeOf(c).delete(id).catch(() => undefined);
+        await this.#o.networks?.release(id);
+      }
       this.#failPendingAttaches(id, err);
       if (mounted) await unmount(rootfs).catch(() => undefined);
       removeCgroup(this.#o.cgroups, this.cgroupsPath(id));
@@ -543,6 +575,62 @@ export class ContainerService {
     if (c.pier.task) await this.runtimeOf(c).delete(c.Id).catch((err: unknown) => this.log.warn('task delete failed', { container: c.Id, err: messageOf(err) }));
     await unmount(this.rootfsDir(c.Id)).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
     removeCgroup(this.#o.cgroups, this.cgroupsPath(c.Id));
+    await this.#o.networks?.release(c.Id);
+  }
+
+  #attachSpec(c: ContainerRecord): AttachSpec {
+    return {
+      containerId: c.Id, name: c.Name.slice(1), hostname: c.Config.Hostname, networkMode: c.HostConfig.NetworkMode,
+      endpoints: (c.NetworkingConfig.EndpointsConfig ?? {}) as Record<string, EndpointSettings>, ports: [],
+    };
+  }
+
+  // ---- network connect / disconnect ------------------------------------------------------
+
+  /** docker network connect: recorded for a stopped container, plumbed at once into a running one. */
+  async connectNetwork(ref: string, netRef: string, settings: EndpointSettings): Promise<void> {
+    const nets = this.#o.networks;
+    if (!nets) throw new ConflictError('networking is not available');
+    const c0 = this.get(ref);
+    await this.exclusive(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      const n = nets.get(netRef);
+      const nm = c.HostConfig.NetworkMode;
+      if (nm === 'host' || n.Name === 'host') throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
+      if (nm === 'none' || n.Name === 'none' || nm.startsWith('container:')) throw new ForbiddenError('container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      const eps = (c.NetworkingConfig.EndpointsConfig ?? {}) as Record<string, EndpointSettings>;
+      if (Object.entries(eps).some(([k, s]) => k === n.Name || s.NetworkID === n.Id)) {
+        throw new ForbiddenError(`endpoint with name ${c.Name.slice(1)} already exists in network ${n.Name}`);
+      }
+      const s = nets.checkSettings(n, settings);
+      if (c.State.Running && c.State.Pid > 0) await nets.connectRunning(this.#attachSpec(c), c.State.Pid, n, s);
+      c.NetworkingConfig = { EndpointsConfig: { ...eps, [n.Name]: s } as typeof c.NetworkingConfig.EndpointsConfig };
+      this.#save(c);
+      nets.publishEvent(n, 'connect', c.Id);
+    });
+  }
+
+  async disconnectNetwork(ref: string, netRef: string, force: boolean): Promise<void> {
+    const nets = this.#o.networks;
+    if (!nets) throw new ConflictError('networking is not available');
+    const c0 = this.tryGet(ref);
+    if (!c0) {
+      if (force) return;
+      throw new NotFoundError(`No such container: ${ref}`);
+    }
+    await this.exclusive(c0.Id, async () => {
+      const c = this.get(c0.Id);
+      const n = nets.get(netRef);
+      if (c.HostConfig.NetworkMode === 'host' || n.Name === 'host') throw new ForbiddenError('container cannot be disconnected from host network or connected to host network');
+      const eps = { ...((c.NetworkingConfig.EndpointsConfig ?? {}) as Record<string, EndpointSettings>) };
+      const key = Object.keys(eps).find((k) => k === n.Name || eps[k]?.NetworkID === n.Id);
+      if (key === undefined) throw new ForbiddenError(`container ${c.Id} is not connected to network ${n.Name}`);
+      if (c.State.Running && c.State.Pid > 0) await nets.disconnectRunning(c.Id, c.State.Pid, n);
+      delete eps[key];
+      c.NetworkingConfig = { EndpointsConfig: eps as typeof c.NetworkingConfig.EndpointsConfig };
+      this.#save(c);
+      nets.publishEvent(n, 'disconnect', c.Id);
+    });
   }
 
   #resolveWaiters(id: string, conds: WaitCondition[], r: WaitResult): void {

@@ -17,7 +17,7 @@ function readHost(path: string): string {
 }
 
 /** The host's resolv.conf as docker derives it for a container (loopback nameservers dropped). */
-export function containerResolvConf(o: { dns?: string[] | null; dnsSearch?: string[] | null; dnsOptions?: string[] | null; hostNetwork: boolean }): string {
+export function containerResolvConf(o: { dns?: string[] | null; dnsSearch?: string[] | null; dnsOptions?: string[] | null; hostNetwork: boolean; embeddedDns?: string }): string {
   let text = readHost('/run/systemd/resolve/resolv.conf') || readHost('/etc/resolv.conf');
   if (o.hostNetwork && !o.dns?.length && !o.dnsSearch?.length && !o.dnsOptions?.length) return text;
   const lines = text.split('\n');
@@ -28,6 +28,12 @@ export function containerResolvConf(o: { dns?: string[] | null; dnsSearch?: stri
   if (o.dns?.length) servers = o.dns;
   if (o.dnsSearch?.length) search = o.dnsSearch.filter((s) => s !== '.');
   if (o.dnsOptions?.length) options = o.dnsOptions;
+  if (o.embeddedDns) {
+    // The network's DNS server answers container names and forwards the rest to the
+    // host's resolvers; --dns servers follow it for when it cannot answer.
+    servers = [o.embeddedDns, ...(o.dns ?? [])];
+    if (!options.some((x) => x.startsWith('ndots:'))) options = [...options, 'ndots:0'];
+  }
   if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];
   text = '';
   if (search.length) text += `search ${search.join(' ')}\n`;
@@ -47,6 +53,10 @@ export interface EtcFilesInput {
   dnsOptions: string[] | null;
   /** `<ip>` lines for the container's own addresses. */
   addresses: string[];
+  /** The embedded DNS server of the container's user-defined network. */
+  embeddedDns?: string;
+  /** What `host-gateway` in --add-host stands for (the default bridge's gateway). */
+  hostGateway?: string;
 }
 
 /** Writes hostname, hosts and resolv.conf for a container; returns their paths. */
@@ -64,13 +74,14 @@ export async function writeEtcFiles(i: EtcFilesInput): Promise<{ hostname: strin
   for (const h of i.extraHosts ?? []) {
     const idx = h.indexOf(':');
     const name = idx >= 0 ? h.slice(0, idx) : h;
-    const ip = idx >= 0 ? h.slice(idx + 1) : '';
+    let ip = idx >= 0 ? h.slice(idx + 1) : '';
+    if (ip === 'host-gateway') ip = i.hostGateway ?? '';
     hosts += `${ip}\t${name}\n`;
   }
   await Promise.all([
     writeFile(paths.hostname, (i.hostNetwork ? hostHostname() : i.hostname) + '\n'),
     writeFile(paths.hosts, hosts),
-    writeFile(paths.resolvConf, containerResolvConf({ dns: i.dns, dnsSearch: i.dnsSearch, dnsOptions: i.dnsOptions, hostNetwork: i.hostNetwork })),
+    writeFile(paths.resolvConf, containerResolvConf({ dns: i.dns, dnsSearch: i.dnsSearch, dnsOptions: i.dnsOptions, hostNetwork: i.hostNetwork, ...(i.embeddedDns ? { embeddedDns: i.embeddedDns } : {}) })),
   ]);
   return paths;
 }

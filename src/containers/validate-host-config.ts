@@ -1,4 +1,4 @@
-import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import { InvalidParameterError } from '../errdefs/index.js';
 import type { HostConfig } from '../pkg/engine/index.js';
 
 function hostCpus(): number {
@@ -26,8 +26,5 @@ export function validateHostConfig(h: HostConfig): void {
   if (rp.MaximumRetryCount > 0 && rp.Name !== 'on-failure') {
     throw new InvalidParameterError(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   }
-  const nm = h.NetworkMode;
-  if (!(nm === '' || nm === 'default' || nm === 'bridge' || nm === 'none' || nm === 'host' || nm.startsWith('container:'))) {
-    throw new NotFoundError(`network ${nm} not found`);
-  }
+  // NetworkMode names a network: the networks service checks it exists.
 }

@@ -14,6 +14,7 @@ import { OverlaySnapshotter } from '../snapshots/index.js';
 import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
+import { NetworkService, EmbeddedDns, hostResolvers } from '../networks/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
@@ -24,6 +25,10 @@ import type { DaemonConfig } from './config.js';
 export const PIER_VERSION = '0.1.0';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+function readHostFile(path: string): string {
+  try { return readFileSync(path, 'utf8'); } catch { return ''; }
+}
 
 function which(name: string): string | undefined {
   for (const d of (process.env['PATH'] ?? '').split(':').concat(['/usr/bin', '/usr/sbin', '/usr/local/bin'])) {
@@ -48,6 +53,7 @@ export class Daemon {
   #store: Store | undefined;
   #servers: Server[] = [];
   #containers: ContainerService | undefined;
+  #networks: NetworkService | undefined;
   #builds: BuildService | undefined;
   #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
@@ -113,9 +119,21 @@ export class Daemon {
     } catch (err) {
       this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
     }
+    let networks: NetworkService | undefined;
+    const dns = new EmbeddedDns({
+      records: {
+        lookup: (key, name, client) => (name.includes('.') ? networks?.lookup(key, name, client) : networks?.lookup(key, name, client) ?? []),
+        reverse: (key, ip) => networks?.reverse(key, ip),
+      },
+      upstreams: () => hostResolvers(readHostFile('/etc/resolv.conf')),
+      log: this.log.child({ component: 'dns' }),
+    });
+    networks = new NetworkService({ store, events, log: this.log.child({ component: 'networks' }), hostTag: NetworkService.hostTagFor(cfg.execRoot), dns });
+    this.#networks = networks;
+    await networks.start();
     containers = new ContainerService({
       store, images, snapshots, runtimes, defaultRuntime: cfg.defaultRuntime, events, log: this.log.child({ component: 'containers' }),
-      dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(),
+      dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(), networks,
       ...(cfg.initPath ? { initPath: cfg.initPath } : {}),
       ...(seccompProfile !== undefined ? { seccompProfile } : {}),
     });
@@ -123,6 +141,8 @@ export class Daemon {
     const execs = new ExecService(containers);
     await images.ensureBusybox();
     await containers.reconcile();
+    await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false);
+    await networks.collectOrphanLinks();
     const c = containers;
     // The builder (dockerfile-ast and all) loads on the first build: most daemons never build.
     const buildOpts = {
@@ -142,7 +162,7 @@ export class Daemon {
       hasContext: (key) => this.#builds?.hasContext(key) ?? false,
     };
     const backend: Backend = {
-      containers: c, execs, images, builds, events, log: this.log.child({ component: 'api' }),
+      containers: c, execs, images, builds, networks, events, log: this.log.child({ component: 'api' }),
       system: {
         version: () => this.#version(),
         info: () => this.#info(c, images, cgroups.version),
@@ -268,6 +288,7 @@ export class Daemon {
     await this.#builds?.close();
     await this.#containers?.drain();
     this.#containers?.close();
+    await this.#networks?.close();
     for (const rt of this.#runtimes.values()) rt.close();
     if (this.#cgroups) removeCgroup(this.#cgroups, '/pier'); // only when empty: other daemons may share it
     this.#store?.close();

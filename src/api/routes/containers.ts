@@ -12,14 +12,63 @@ import type { Backend } from '../backend.js';
 
 const zeroTime = '0001-01-01T00:00:00Z';
 
+/** docker's publish/expose filter values: "80", "80/tcp", "8000-8080/udp". */
+function matchPort(v: string, port: number, proto: string): boolean {
+  const [range = '', want = ''] = v.split('/');
+  if (want && want !== proto) return false;
+  const [a = '', bb] = range.split('-');
+  return bb === undefined ? Number(a) === port : port >= Number(a) && port <= Number(bb);
+}
+
 function networkName(mode: string): string {
   return mode === 'default' ? 'bridge' : mode;
 }
 
+type EpSettings = { NetworkID?: string; Aliases?: string[] | null; IPAMConfig?: unknown; DriverOpts?: Record<string, string> | null; Links?: string[] | null; MacAddress?: string };
+
+/** NetworkSettings.Networks: every network the container names, with live addresses while it runs. */
+function networksView(c: ContainerRecord, b: Backend): Record<string, Record<string, unknown>> {
+  const nm = c.HostConfig.NetworkMode;
+  if (nm.startsWith('container:')) return {};
+  const live = c.State.Running ? b.networks.endpointsOf(c.Id) : [];
+  const out: Record<string, Record<string, unknown>> = {};
+  const eps = (c.NetworkingConfig.EndpointsConfig ?? {}) as Record<string, EpSettings | null>;
+  const entries = Object.entries(eps);
+  if (entries.length === 0) entries.push([networkName(nm), {}]);
+  for (const [name, s0] of entries) {
+    const s = s0 ?? {};
+    const n = (s.NetworkID && b.networks.tryGet(s.NetworkID)) || b.networks.tryGet(name);
+    const ep = n ? live.find((e) => e.NetworkID === n.Id) : undefined;
+    const [ip = '', bits = '0'] = (ep?.IPv4Address ?? '').split('/');
+    out[n?.Name ?? name] = {
+      IPAMConfig: s.IPAMConfig ?? null, Links: s.Links ?? null, Aliases: s.Aliases?.length ? s.Aliases : null, MacAddress: ep?.MacAddress ?? '',
+      DriverOpts: s.DriverOpts ?? null, GwPriority: 0, NetworkID: n?.Id ?? '', EndpointID: ep?.Id ?? '', Gateway: ep?.Gateway ?? '',
+      IPAddress: ip, IPPrefixLen: ep ? Number(bits) : 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0,
+      DNSNames: ep?.DNSNames.length ? ep.DNSNames : null,
+    };
+  }
+  return out;
+}
+
+/** NetworkSettings.Ports: exposed ports, with their host bindings while running. */
+function portsView(c: ContainerRecord, b: Backend): Record<string, { HostIp: string; HostPort: string }[] | null> {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const k of Object.keys(c.Config.ExposedPorts ?? {})) out[k.includes('/') ? k : `${k}/tcp`] = null;
+  for (const k of Object.keys(c.HostConfig.PortBindings ?? {})) out[k.includes('/') ? k : `${k}/tcp`] ??= null;
+  if (!c.State.Running) return out;
+  for (const p of b.networks.portsOf(c.Id)) {
+    const key = `${p.containerPort}/${p.proto}`;
+    const list = (out[key] ??= []);
+    list.push({ HostIp: p.hostIp || '0.0.0.0', HostPort: String(p.hostPort) });
+  }
+  return out;
+}
+
 /** GET /containers/{id}/json */
 export function inspectView(c: ContainerRecord, b: Backend): Record<string, unknown> {
-  const net = networkName(c.HostConfig.NetworkMode);
   const { pier: _pier, NetworkingConfig: _nc, ...rest } = c;
+  const networks = networksView(c, b);
+  const def = networks['bridge'];
   return {
     ...rest,
     Image: c.Image,
@@ -27,31 +76,50 @@ export function inspectView(c: ContainerRecord, b: Backend): Record<string, unkn
     GraphDriver: { Name: 'overlay2', Data: null },
     Config: { ...c.Config, Image: c.Config.Image },
     NetworkSettings: {
-      Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
-      Networks: net === 'host' || net.startsWith('container:') ? (net === 'host' ? { host: emptyEndpoint(b) } : {}) : { [net]: emptyEndpoint(b) },
+      Bridge: '', SandboxID: c.State.Running ? c.Id : '', SandboxKey: c.State.Running && c.State.Pid ? `/proc/${c.State.Pid}/ns/net` : '',
+      Ports: portsView(c, b), HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: def?.['EndpointID'] ?? '', Gateway: def?.['Gateway'] ?? '', GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0, IPAddress: def?.['IPAddress'] ?? '', IPPrefixLen: def?.['IPPrefixLen'] ?? 0, IPv6Gateway: '', MacAddress: def?.['MacAddress'] ?? '',
+      Networks: networks,
     },
   };
 }
 
-function emptyEndpoint(_b: Backend): Record<string, unknown> {
+function summaryView(c: ContainerRecord, b: Backend): Record<string, unknown> {
+  const cmd = [c.Path, ...c.Args].join(' ');
+  const nets: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(networksView(c, b))) nets[name] = v;
+  const ports: Record<string, unknown>[] = [];
+  const published = new Set<string>();
+  if (c.State.Running) {
+    for (const p of b.networks.portsOf(c.Id)) {
+      published.add(`${p.containerPort}/${p.proto}`);
+      ports.push({ IP: p.hostIp || '0.0.0.0', PrivatePort: p.containerPort, PublicPort: p.hostPort, Type: p.proto });
+    }
+  }
+  for (const k of Object.keys(c.Config.ExposedPorts ?? {})) {
+    const [port = '', proto = 'tcp'] = k.split('/');
+    if (!published.has(`${port}/${proto}`)) ports.push({ PrivatePort: Number(port), Type: proto });
+  }
   return {
-    IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, GwPriority: 0, NetworkID: '', EndpointID: '',
-    Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, Command: cmd,
+    Created: Math.floor(Date.parse(c.Created) / 1000), Ports: ports, Labels: c.Config.Labels ?? {},
+    State: c.State.Status, Status: statusText(c), HostConfig: { NetworkMode: c.HostConfig.NetworkMode },
+    NetworkSettings: { Networks: nets },
+    Mounts: c.Mounts,
   };
 }
 
-function summaryView(c: ContainerRecord): Record<string, unknown> {
-  const cmd = [c.Path, ...c.Args].map((a) => (/\s/.test(a) ? a : a)).join(' ');
-  const net = networkName(c.HostConfig.NetworkMode);
-  return {
-    Id: c.Id, Names: [c.Name], Image: c.Config.Image, ImageID: c.Image, Command: cmd,
-    Created: Math.floor(Date.parse(c.Created) / 1000), Ports: [], Labels: c.Config.Labels ?? {},
-    State: c.State.Status, Status: statusText(c), HostConfig: { NetworkMode: c.HostConfig.NetworkMode },
-    NetworkSettings: { Networks: net === 'host' ? { host: {} } : { [net]: { IPAddress: '', Gateway: '', MacAddress: '' } } },
-    Mounts: c.Mounts,
-  };
+/** The networks a container names, by name and ID (for --filter network=). */
+function containerNetworkKeys(c: ContainerRecord, b: Backend): string[] {
+  const out: string[] = [networkName(c.HostConfig.NetworkMode)];
+  for (const [k, s] of Object.entries((c.NetworkingConfig.EndpointsConfig ?? {}) as Record<string, EpSettings | null>)) {
+    out.push(k);
+    if (s?.NetworkID) out.push(s.NetworkID);
+  }
+  const n = b.networks.tryGet(out[0] ?? '');
+  if (n) out.push(n.Id);
+  return out;
 }
 
 const LIST_FILTERS = ['ancestor', 'before', 'expose', 'exited', 'health', 'id', 'isolation', 'is-task', 'label', 'name', 'network', 'publish', 'since', 'status', 'volume'];
@@ -84,13 +152,15 @@ function listContainers(b: Backend, q: URLSearchParams): Record<string, unknown>
       return c.Config.Image === v || (img !== undefined && img.id === c.Image);
     })) return false;
     if (!matchAny(filters, 'health', (v) => (c.State.Health?.Status ?? 'none') === v)) return false;
-    if (!matchAny(filters, 'network', (v) => networkName(c.HostConfig.NetworkMode) === v)) return false;
+    if (!matchAny(filters, 'network', (v) => containerNetworkKeys(c, b).some((k) => k === v || (v.length >= 12 && k.startsWith(v))))) return false;
+    if (!matchAny(filters, 'publish', (v) => c.State.Running && b.networks.portsOf(c.Id).some((p) => matchPort(v, p.hostPort, p.proto)))) return false;
+    if (!matchAny(filters, 'expose', (v) => Object.keys(c.Config.ExposedPorts ?? {}).some((k) => { const [pp = '', pr = 'tcp'] = k.split('/'); return matchPort(v, Number(pp), pr); }))) return false;
     if (before && c.Created >= before.Created) return false;
     if (since && c.Created <= since.Created) return false;
     return true;
   });
   if (limit > 0) list = list.slice(0, limit);
-  return list.map(summaryView);
+  return list.map((c) => summaryView(c, b));
 }
 
 /** Pipes an attach helper's framed output to the client; client bytes to its stdin. */

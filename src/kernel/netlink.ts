@@ -1,0 +1,84 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { exec, ExecError } from './exec.js';
+
+/**
+ * Link and address changes through iproute2's batch mode: one `ip` process per
+ * call however many commands it carries, and one more (nsenter) to run it in a
+ * container's network namespace. pierd forks them through its fork server.
+ */
+export async function ipBatch(commands: readonly string[], o: { netnsPid?: number } = {}): Promise<void> {
+  if (commands.length === 0) return;
+  const input = commands.join('\n') + '\n';
+  const r = o.netnsPid !== undefined
+    ? await exec('nsenter', [`--net=/proc/${o.netnsPid}/ns/net`, '--', 'ip', '-b', '-'], { input, allowFailure: true })
+    : await exec('ip', ['-b', '-'], { input, allowFailure: true });
+  if (r.code !== 0) {
+    // iproute2 prints its whole usage on a bad line: keep the complaint and the failing command.
+    const lines = r.stderr.trim().split('\n');
+    const failed = /Command failed -:(\d+)/.exec(r.stderr);
+    const cmd = failed ? commands[Number(failed[1]) - 1] : undefined;
+    throw new ExecError(`ip: ${lines[0] ?? `exit status ${r.code}`}${cmd ? ` (in "${cmd}")` : ''}`, r);
+  }
+}
+
+/** Network interface names in the host namespace (from sysfs: no fork). */
+export function linkNames(): string[] {
+  try { return readdirSync('/sys/class/net'); } catch { return []; }
+}
+
+export function linkExists(name: string): boolean {
+  try { readFileSync(`/sys/class/net/${name}/ifindex`); return true; } catch { return false; }
+}
+
+/** The kind of a link from sysfs: 'bridge', 'veth'-like ('other') or undefined when absent. */
+export function linkKind(name: string): 'bridge' | 'other' | undefined {
+  try {
+    readdirSync(`/sys/class/net/${name}/bridge`);
+    return 'bridge';
+  } catch {
+    return linkExists(name) ? 'other' : undefined;
+  }
+}
+
+export interface HostRoute { iface: string; dest: number; bits: number }
+
+/** IPv4 routes of the host's main table (/proc/net/route), the default route left out. */
+export function hostRoutes(): HostRoute[] {
+  let text: string;
+  try { text = readFileSync('/proc/net/route', 'utf8'); } catch { return []; }
+  const out: HostRoute[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8) continue;
+    // The kernel prints the in-memory (little-endian) word: reading the hex bytes
+    // back little-endian gives the address as a big-endian number.
+    const dest = Buffer.from(f[1] ?? '', 'hex').readUInt32LE(0);
+    let bits = 0;
+    for (let m = Buffer.from(f[7] ?? '', 'hex').readUInt32LE(0); m; m = (m & (m - 1)) >>> 0) bits++;
+    if (bits === 0) continue;
+    out.push({ iface: f[0] ?? '', dest, bits });
+  }
+  return out;
+}
+
+/** IPv4 addresses configured on the host's interfaces (from /proc/net/fib_trie's local entries). */
+export function hostAddresses(): string[] {
+  let text: string;
+  try { text = readFileSync('/proc/net/fib_trie', 'utf8'); } catch { return []; }
+  const out = new Set<string>();
+  const lines = text.split('\n');
+  for (let i = 1; i < lines.length; i++) {
+    if (/\/32 host LOCAL/.test(lines[i] ?? '')) {
+      const m = /([\d.]+)\s*$/.exec(lines[i - 1] ?? '');
+      if (m?.[1]) out.add(m[1]);
+    }
+  }
+  return [...out];
+}
+
+/** Routing between interfaces, which bridge networks need (docker sets the same). */
+export function enableIPv4Forwarding(): void {
+  try {
+    if (readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() !== '1') writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  } catch { /* read-only /proc/sys: egress will not work, the rest does */ }
+}

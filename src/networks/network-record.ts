@@ -1,0 +1,76 @@
+import type { IpamConfig } from './ipam.js';
+
+export type DriverName = 'bridge' | 'host' | 'null' | 'macvlan' | 'overlay';
+
+/** A network as stored (docker's network resource minus the live Containers map). */
+export interface NetworkRecord {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: 'local' | 'swarm' | 'global';
+  Driver: DriverName;
+  EnableIPv4: boolean;
+  EnableIPv6: boolean;
+  IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] };
+  Internal: boolean;
+  Attachable: boolean;
+  Ingress: boolean;
+  ConfigFrom: { Network: string };
+  ConfigOnly: boolean;
+  Options: Record<string, string>;
+  Labels: Record<string, string>;
+  pier: {
+    /** The host bridge (bridge driver) or parent link (macvlan). */
+    ifname?: string;
+    /** Predefined networks (bridge, host, none) cannot be removed. */
+    predefined?: boolean;
+  };
+}
+
+/** A container's attachment to a network while it runs. */
+export interface EndpointRecord {
+  Id: string;
+  NetworkID: string;
+  ContainerID: string;
+  /** The container's name without the slash, for DNS. */
+  ContainerName: string;
+  /** "172.18.0.2/16" or '' on host/none. */
+  IPv4Address: string;
+  MacAddress: string;
+  Gateway: string;
+  Aliases: string[];
+  DNSNames: string[];
+  /** The interface inside the container (eth0, eth1 …). */
+  ifname: string;
+  /** The host-side veth, when there is one. */
+  hostIf?: string;
+  /** Static address asked for with --ip. */
+  staticIP?: string;
+  /** The container's published ports, on its first bridge endpoint. */
+  ports?: PortMapping[];
+}
+
+/** One published port while its container runs. */
+export interface PortMapping {
+  proto: 'tcp' | 'udp' | 'sctp';
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+  containerIp: string;
+}
+
+/** Endpoint settings as the API carries them (NetworkingConfig.EndpointsConfig values). */
+export interface EndpointSettings {
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
+  Links?: string[] | null;
+  Aliases?: string[] | null;
+  MacAddress?: string;
+  DriverOpts?: Record<string, string> | null;
+  NetworkID?: string;
+  EndpointID?: string;
+  Gateway?: string;
+  IPAddress?: string;
+  IPPrefixLen?: number;
+  DNSNames?: string[] | null;
+  GwPriority?: number;
+}

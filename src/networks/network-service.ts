@@ -1,0 +1,697 @@
+import { createHash } from 'node:crypto';
+import { readlinkSync } from 'node:fs';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
+import type { Store, Table } from '../store/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Logger } from '../pkg/log/index.js';
+import { newId } from '../pkg/ids/index.js';
+import { enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkNames } from '../kernel/index.js';
+import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } from './cidr.js';
+import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planPool, type IpamConfig, type PoolPlan } from './ipam.js';
+import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
+import { Firewall, type FwNetwork, type FwPort } from './firewall.js';
+import { bridgeCreateLines, containerSideLines, macFor, macvlanJoinLines, vethJoinLines } from './links.js';
+import type { EmbeddedDns } from './dns/index.js';
+import { startProxy, type RunningProxy } from './ports/port-proxy.js';
+import type { PortRequest } from './ports/port-bindings.js';
+
+export interface NetworkServiceOptions {
+  store: Store;
+  events: EventBus;
+  log: Logger;
+  /** Distinguishes this daemon's host objects from another pierd's ('' for the default exec root). */
+  hostTag: string;
+  dns: EmbeddedDns;
+}
+
+export interface CreateNetworkRequest {
+  Name: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  EnableIPv4?: boolean;
+  EnableIPv6?: boolean;
+  IPAM?: { Driver?: string; Config?: IpamConfig[]; Options?: Record<string, string> | null } | null;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  ConfigOnly?: boolean;
+  ConfigFrom?: { Network?: string } | null;
+  Scope?: string;
+}
+
+/** What a starting container asks of the networks. */
+export interface AttachSpec {
+  containerId: string;
+  /** Container name without the slash. */
+  name: string;
+  hostname: string;
+  networkMode: string;
+  endpoints: Record<string, EndpointSettings>;
+  ports: PortRequest[];
+}
+
+/** What the container needs written in its /etc before it runs. */
+export interface NetPlan {
+  /** The container's own addresses, for /etc/hosts. */
+  addresses: string[];
+  /** The embedded DNS server's address, when the container is on a user-defined network. */
+  nameserver?: string;
+  /** What `host-gateway` in --add-host stands for. */
+  hostGateway?: string;
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const DRIVERS: ReadonlySet<string> = new Set(['bridge', 'macvlan', 'host', 'null', 'none', 'overlay']);
+export const PREDEFINED = ['bridge', 'host', 'none'] as const;
+
+/**
+ * Networks and the endpoints of running containers. Records first, host
+ * objects after: a crash in between leaves records that start() reconciles
+ * with the host, never host objects that no record names.
+ */
+export class NetworkService {
+  readonly #o: NetworkServiceOptions;
+  readonly #nets: Table<NetworkRecord>;
+  readonly #eps: Table<EndpointRecord>;
+  readonly log: Logger;
+  readonly firewall: Firewall;
+  /** Live endpoint indexes (the store holds the truth; these are rebuilt at start). */
+  readonly #byContainer = new Map<string, EndpointRecord[]>();
+  readonly #used = new Map<string, Set<number>>();
+  readonly #last = new Map<string, number>();
+  readonly #proxies = new Map<string, RunningProxy[]>();
+  readonly #ports = new Map<string, PortMapping[]>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #plans = new Map<string, PoolPlan>();
+  readonly #defaultBridge: string;
+
+  constructor(o: NetworkServiceOptions) {
+    this.#o = o;
+    this.log = o.log;
+    this.#nets = o.store.table<NetworkRecord>('networks', { unique: ['name'] });
+    this.#eps = o.store.table<EndpointRecord>('endpoints');
+    this.#defaultBridge = o.hostTag ? `pier0-${o.hostTag}` : 'pier0';
+    this.firewall = new Firewall(o.hostTag ? `pier-${o.hostTag}` : 'pier', o.log);
+  }
+
+  /** The tag for a daemon's exec root: '' for the system daemon, a short hash otherwise. */
+  static hostTagFor(execRoot: string, systemExecRoot = '/run/pier'): string {
+    return execRoot === systemExecRoot ? '' : createHash('sha256').update(execRoot).digest('hex').slice(0, 6);
+  }
+
+  // ---- start-up -------------------------------------------------------------------
+
+  /**
+   * Predefined networks, endpoint indexes, the firewall table, bridges of
+   * user-defined networks, their DNS listeners, and the proxies of ports
+   * published by containers that kept running.
+   */
+  async start(): Promise<void> {
+    this.#ensurePredefined();
+    for (const ep of this.#eps.all()) this.#index(ep);
+    const fwNets: FwNetwork[] = [];
+    for (const n of this.#nets.all()) {
+      if (n.Driver !== 'bridge') continue;
+      const isDefault = n.pier.ifname === this.#defaultBridge;
+      if (isDefault && !this.#endpointsOn(n.Id).length) continue;
+      try {
+        await this.#ensureBridge(n);
+        fwNets.push(this.#fw(n));
+      } catch (err) {
+        this.log.warn('network bridge could not be restored', { network: n.Name, err: messageOf(err) });
+      }
+    }
+    const fwPorts: FwPort[] = [];
+    for (const list of this.#ports.values()) for (const p of list) if (p.proto !== 'sctp') fwPorts.push(toFw(p));
+    await this.firewall.reset(fwNets, fwPorts);
+    for (const n of this.#nets.all()) if (this.#hasDns(n)) await this.#listenDns(n);
+    for (const [cid, list] of this.#ports) {
+      const running: RunningProxy[] = [];
+      for (const p of list) {
+        try { running.push(await this.#proxy(p)); } catch (err) { this.log.warn('published port could not be restored', { container: cid, port: `${p.hostIp}:${p.hostPort}`, err: messageOf(err) }); }
+      }
+      this.#proxies.set(cid, running);
+    }
+  }
+
+  /** Endpoints of containers that are not running any more (the daemon was down when they exited). */
+  async sweep(isRunning: (containerId: string) => boolean): Promise<void> {
+    for (const cid of [...this.#byContainer.keys()]) if (!isRunning(cid)) await this.release(cid);
+  }
+
+  async close(): Promise<void> {
+    await this.#o.dns.closeAll();
+    for (const list of this.#proxies.values()) for (const p of list) await p.close().catch(() => undefined);
+    this.#proxies.clear();
+    if (this.#byContainer.size === 0) {
+      await this.firewall.destroy();
+      const def = this.#nets.getBy('name', 'bridge');
+      if (def && linkExists(this.#defaultBridge)) await ipBatch([`link del ${this.#defaultBridge}`]).catch(() => undefined);
+    }
+  }
+
+  #ensurePredefined(): void {
+    const now = new Date().toISOString();
+    for (const name of PREDEFINED) {
+      if (this.#nets.getBy('name', name)) continue;
+      const driver: DriverName = name === 'none' ? 'null' : (name as DriverName);
+      const rec = this.#baseRecord(newId(), name, driver, now);
+      rec.pier.predefined = true;
+      if (name === 'bridge') {
+        const subnet = pickDefaultSubnet(this.#takenPrefixes());
+        const gw = formatIPv4((subnet.base + 1) >>> 0);
+        rec.IPAM.Config = [{ Subnet: formatCidr(subnet), Gateway: gw }];
+        rec.pier.ifname = this.#defaultBridge;
+        rec.Options = {
+          'com.docker.network.bridge.default_bridge': 'true', 'com.docker.network.bridge.enable_icc': 'true',
+          'com.docker.network.bridge.enable_ip_masquerade': 'true', 'com.docker.network.bridge.host_binding_ipv4': '0.0.0.0',
+          'com.docker.network.bridge.name': this.#defaultBridge, 'com.docker.network.driver.mtu': '1500',
+        };
+      }
+      this.#nets.insert(rec.Id, rec, { name });
+    }
+  }
+
+  #baseRecord(id: string, name: string, driver: DriverName, created: string): NetworkRecord {
+    return {
+      Name: name, Id: id, Created: created, Scope: 'local', Driver: driver, EnableIPv4: true, EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: null, Config: [] }, Internal: false, Attachable: false, Ingress: false,
+      ConfigFrom: { Network: '' }, ConfigOnly: false, Options: {}, Labels: {}, pier: {},
+    };
+  }
+
+  // ---- lookup ----------------------------------------------------------------------
+
+  /** docker's order: full ID, full name, unique ID prefix. NotFoundError `network x not found`. */
+  get(ref: string): NetworkRecord {
+    const n = this.tryGet(ref);
+    if (!n) throw new NotFoundError(`network ${ref} not found`);
+    return n;
+  }
+
+  tryGet(ref: string): NetworkRecord | undefined {
+    if (!ref) return undefined;
+    const byId = this.#nets.get(ref);
+    if (byId) return byId;
+    const byName = this.#nets.getBy('name', ref);
+    if (byName) return byName;
+    if (/^[a-f0-9]+$/.test(ref)) {
+      const ids = this.#nets.idsWithPrefix(ref, 2);
+      if (ids.length > 1) throw new InvalidParameterError(`network ${ref} is ambiguous (${ids.length} matches found based on ID prefix)`);
+      if (ids[0]) return this.#nets.get(ids[0]);
+    }
+    return undefined;
+  }
+
+  list(): NetworkRecord[] { return this.#nets.all(); }
+
+  /** Endpoints on a network (running containers attached to it). */
+  endpointsOn(networkId: string): EndpointRecord[] { return this.#endpointsOn(networkId); }
+  endpointsOf(containerId: string): EndpointRecord[] { return this.#byContainer.get(containerId) ?? []; }
+  portsOf(containerId: string): PortMapping[] { return this.#ports.get(containerId) ?? []; }
+
+  #endpointsOn(networkId: string): EndpointRecord[] {
+    const out: EndpointRecord[] = [];
+    for (const list of this.#byContainer.values()) for (const ep of list) if (ep.NetworkID === networkId) out.push(ep);
+    return out;
+  }
+
+  publishEvent(n: NetworkRecord, action: string, containerId: string): void {
+    this.#o.events.publish({ Type: 'network', Action: action, Actor: { ID: n.Id, Attributes: { container: containerId, name: n.Name, type: n.Driver } } });
+  }
+
+  isPredefined(n: NetworkRecord): boolean { return n.pier.predefined === true; }
+  /** User-defined networks get the embedded DNS server (docker's rule). */
+  #hasDns(n: NetworkRecord): boolean { return n.Driver === 'bridge' && !this.isPredefined(n); }
+
+  // ---- create / remove ------------------------------------------------------------------
+
+  async create(req: CreateNetworkRequest): Promise<{ Id: string; Warning: string }> {
+    const name = req.Name;
+    if (!name) throw new InvalidParameterError('network name is required');
+    if (!NAME_RE.test(name)) throw new InvalidParameterError(`invalid name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (this.#nets.getBy('name', name)) throw new ConflictError(`network with name ${name} already exists`);
+    let driver = req.Driver || 'bridge';
+    if (!DRIVERS.has(driver)) throw new NotFoundError(`plugin "${driver}" not found`);
+    if (driver === 'none') driver = 'null';
+    if (driver === 'host' || driver === 'null') throw new ForbiddenError(`only one instance of "${driver}" network is allowed`);
+    if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw new NotFoundError(`plugin "${req.IPAM.Driver}" not found`);
+    if (req.EnableIPv6) throw new InvalidParameterError('IPv6 networks are not supported by pier yet');
+    const opts = { ...(req.Options ?? {}) };
+    const configs = (req.IPAM?.Config ?? []).map((c) => ({ ...c }));
+    for (const c of configs) if (!c.Subnet && (c.Gateway || c.IPRange)) throw new InvalidParameterError('ipam config without a subnet cannot have a gateway or ip-range');
+    const subnets = parseSubnets(configs);
+    const taken = this.#takenPrefixes();
+    for (const s of subnets) {
+      if (this.#nets.all().some((n) => networkPrefixes(n).some((p) => overlaps(p, s)))) {
+        throw new ForbiddenError('invalid pool request: Pool overlaps with other one on this address space');
+      }
+    }
+    if (configs.length === 0) configs.push({});
+    for (const c of configs) {
+      const subnet = c.Subnet ? parseCidr(c.Subnet, { strict: true }) : pickDefaultSubnet(taken);
+      const plan = planPool(c, subnet);
+      c.Subnet = formatCidr(subnet);
+      c.Gateway = formatIPv4(plan.gateway);
+      taken.push(subnet);
+    }
+    const id = newId();
+    const rec = this.#baseRecord(id, name, driver as DriverName, new Date().toISOString());
+    rec.IPAM = { Driver: 'default', Options: req.IPAM?.Options ?? null, Config: configs };
+    rec.Internal = !!req.Internal;
+    rec.Attachable = !!req.Attachable;
+    rec.Ingress = !!req.Ingress;
+    rec.Options = opts;
+    rec.Labels = req.Labels ?? {};
+    if (driver === 'bridge') {
+      const ifname = opts['com.docker.network.bridge.name'] || `pier-${id.slice(0, 10)}`;
+      if (ifname.length > 15) throw new InvalidParameterError(`bridge name ${ifname} is too long (at most 15 characters)`);
+      if (this.#nets.all().some((n) => n.pier.ifname === ifname)) throw new ConflictError(`bridge name ${ifname} is used by another network`);
+      rec.pier.ifname = ifname;
+    } else if (driver === 'macvlan') {
+      const parent = opts['parent'] ?? '';
+      if (!parent) throw new InvalidParameterError('pier: a macvlan network needs its parent interface: -o parent=<interface>');
+      if (!linkExists(parent)) throw new InvalidParameterError(`-o parent interface was not found on the host: ${parent}`);
+      const mode = opts['macvlan_mode'] ?? 'bridge';
+      if (!['bridge', 'private', 'vepa', 'passthru'].includes(mode)) throw new InvalidParameterError(`requested macvlan mode '${mode}' is not valid, 'bridge' mode is the macvlan driver default`);
+      rec.pier.ifname = parent;
+    } else if (driver === 'overlay') {
+      throw new InvalidParameterError('pier: overlay networks are not available yet');
+    }
+    this.#nets.insert(id, rec, { name });
+    try {
+      if (driver === 'bridge') {
+        await this.#ensureBridge(rec);
+        await this.firewall.addNetwork(this.#fw(rec));
+        if (this.#hasDns(rec)) await this.#listenDns(rec);
+      }
+    } catch (err) {
+      await this.#dropHostObjects(rec);
+      this.#nets.delete(id);
+      throw err;
+    }
+    this.#o.events.publish({ Type: 'network', Action: 'create', Actor: { ID: id, Attributes: { name, type: rec.Driver } } });
+    return { Id: id, Warning: '' };
+  }
+
+  async remove(ref: string): Promise<void> {
+    const n = this.get(ref);
+    if (this.isPredefined(n)) throw new ForbiddenError(`${n.Name} is a pre-defined network and cannot be removed`);
+    const eps = this.#endpointsOn(n.Id);
+    if (eps.length) {
+      const list = eps.map((e) => `name:"${e.ContainerName}" id:"${e.ContainerID.slice(0, 12)}"`).join(', ');
+      throw new ForbiddenError(`error while removing network: network ${n.Name} has active endpoints (${list})`);
+    }
+    this.#nets.delete(n.Id);
+    await this.#dropHostObjects(n);
+    this.#plans.delete(n.Id);
+    this.#o.events.publish({ Type: 'network', Action: 'destroy', Actor: { ID: n.Id, Attributes: { name: n.Name, type: n.Driver } } });
+  }
+
+  async #dropHostObjects(n: NetworkRecord): Promise<void> {
+    await this.#o.dns.close(n.Id).catch(() => undefined);
+    if (n.Driver === 'bridge' && n.pier.ifname) {
+      await this.firewall.removeNetwork(this.#fw(n));
+      if (linkExists(n.pier.ifname)) await ipBatch([`link del ${n.pier.ifname}`]).catch((err: unknown) => this.log.warn('bridge delete failed', { bridge: n.pier.ifname, err: messageOf(err) }));
+    }
+  }
+
+  // ---- host objects of networks ------------------------------------------------------------
+
+  #plan(n: NetworkRecord): PoolPlan {
+    let p = this.#plans.get(n.Id);
+    if (!p) {
+      const c = n.IPAM.Config[0];
+      if (!c?.Subnet) throw new InvalidParameterError(`network ${n.Name} has no IPv4 subnet`);
+      p = planPool(c, parseCidr(c.Subnet));
+      this.#plans.set(n.Id, p);
+    }
+    return p;
+  }
+
+  #fw(n: NetworkRecord): FwNetwork {
+    return { ifname: n.pier.ifname ?? '', subnet: n.IPAM.Config[0]?.Subnet ?? '', internal: n.Internal };
+  }
+
+  /** Runs fn with the network's host objects to itself (bridge creation vs removal). */
+  async #withLock<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.#locks.set(key, settled);
+    try { return await next; } finally { if (this.#locks.get(key) === settled) this.#locks.delete(key); }
+  }
+
+  async #ensureBridge(n: NetworkRecord): Promise<void> {
+    const ifname = n.pier.ifname;
+    if (!ifname) return;
+    await this.#withLock(`bridge:${n.Id}`, async () => {
+      if (linkExists(ifname)) return;
+      const plan = this.#plan(n);
+      const mtu = Number(n.Options['com.docker.network.driver.mtu'] ?? 0) || undefined;
+      enableIPv4Forwarding();
+      try {
+        await ipBatch(bridgeCreateLines(ifname, `${formatIPv4(plan.gateway)}/${plan.subnet.bits}`, mtu));
+      } catch (err) {
+        if (linkExists(ifname)) await ipBatch([`link del ${ifname}`]).catch(() => undefined);
+        throw err;
+      }
+      if (n.pier.ifname === this.#defaultBridge) await this.firewall.addNetwork(this.#fw(n));
+    });
+  }
+
+  /** The default bridge goes when its last endpoint does: pier leaves no link behind while idle. */
+  async #dropDefaultBridgeIfIdle(n: NetworkRecord): Promise<void> {
+    if (n.pier.ifname !== this.#defaultBridge) return;
+    await this.#withLock(`bridge:${n.Id}`, async () => {
+      if (this.#endpointsOn(n.Id).length || !linkExists(this.#defaultBridge)) return;
+      await this.firewall.removeNetwork(this.#fw(n));
+      await ipBatch([`link del ${this.#defaultBridge}`]).catch((err: unknown) => this.log.debug('default bridge delete failed', { err: messageOf(err) }));
+    });
+  }
+
+  async #listenDns(n: NetworkRecord): Promise<void> {
+    const gw = n.IPAM.Config[0]?.Gateway;
+    if (!gw) return;
+    try {
+      await this.#o.dns.listen(n.Id, gw, { forward: !n.Internal });
+    } catch (err) {
+      this.log.warn('embedded DNS could not listen: containers on this network resolve through the host only', { network: n.Name, address: gw, err: messageOf(err) });
+    }
+  }
+
+  /** Subnets in use: every network's and every route of the host (docker avoids both). */
+  #takenPrefixes(): Prefix[] {
+    const out: Prefix[] = [];
+    for (const n of this.#nets.all()) out.push(...networkPrefixes(n));
+    for (const r of hostRoutes()) out.push({ base: r.dest, bits: r.bits });
+    return out;
+  }
+
+  // ---- endpoints ---------------------------------------------------------------------------
+
+  #index(ep: EndpointRecord): void {
+    const list = this.#byContainer.get(ep.ContainerID) ?? [];
+    list.push(ep);
+    this.#byContainer.set(ep.ContainerID, list);
+    const ip = parseIPv4(ep.IPv4Address.split('/')[0] ?? '');
+    if (ip !== undefined) {
+      const used = this.#used.get(ep.NetworkID) ?? new Set<number>();
+      used.add(ip);
+      this.#used.set(ep.NetworkID, used);
+    }
+    if (ep.ports) this.#ports.set(ep.ContainerID, ep.ports);
+  }
+
+  #unindex(ep: EndpointRecord): void {
+    const list = (this.#byContainer.get(ep.ContainerID) ?? []).filter((e) => e.Id !== ep.Id);
+    if (list.length) this.#byContainer.set(ep.ContainerID, list); else this.#byContainer.delete(ep.ContainerID);
+    const ip = parseIPv4(ep.IPv4Address.split('/')[0] ?? '');
+    if (ip !== undefined) this.#used.get(ep.NetworkID)?.delete(ip);
+  }
+
+  /**
+   * Checks a create request's networking (the networks exist, a static
+   * address fits) and returns EndpointsConfig with NetworkIDs filled in and
+   * the NetworkMode's network present.
+   */
+  resolveForCreate(networkMode: string, endpoints: Record<string, EndpointSettings> | null | undefined): Record<string, EndpointSettings> {
+    const out: Record<string, EndpointSettings> = {};
+    const mode = networkMode === 'default' || networkMode === '' ? 'bridge' : networkMode;
+    if (mode.startsWith('container:')) return out;
+    const primary = this.get(mode);
+    const entries = Object.entries(endpoints ?? {});
+    if (!entries.some(([k]) => k === mode || k === primary.Id || k === primary.Name)) entries.unshift([primary.Name, {}]);
+    for (const [key, s0] of entries) {
+      const n = this.get(key === 'default' ? 'bridge' : key);
+      if ((n.Name === 'host' || n.Name === 'none') && n.Id !== primary.Id) throw new InvalidParameterError(`container cannot be connected to multiple networks with one of the networks in private (none) mode`);
+      out[n.Name] = this.checkSettings(n, s0 ?? {});
+    }
+    return out;
+  }
+
+  /** Validates endpoint settings for a network (static address, aliases) and records its ID. */
+  checkSettings(n: NetworkRecord, s: EndpointSettings): EndpointSettings {
+    const ip = s.IPAMConfig?.IPv4Address;
+    if (ip) {
+      if (this.isPredefined(n)) throw new InvalidParameterError('user specified IP address is supported on user defined networks only');
+      const plan = this.#plan(n);
+      checkStaticAddress(plan, ip, new Set());
+    }
+    if (s.Aliases?.length && this.isPredefined(n)) throw new InvalidParameterError('network-scoped alias is supported only for containers in user defined networks');
+    return { ...s, NetworkID: n.Id };
+  }
+
+  /**
+   * Allocates the container's endpoints (addresses, interface names) before
+   * its task exists. Synchronous up to the store write, so two concurrent
+   * starts never get one address.
+   */
+  prepare(spec: AttachSpec): NetPlan {
+    if (this.#byContainer.has(spec.containerId)) throw new ConflictError(`container ${spec.containerId} already has network endpoints`);
+    const mode = spec.networkMode === 'default' || spec.networkMode === '' ? 'bridge' : spec.networkMode;
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return { addresses: [] };
+    const order = this.#ordered(mode, spec.endpoints);
+    const made: EndpointRecord[] = [];
+    const plan: NetPlan = { addresses: [] };
+    let haveGateway = false;
+    try {
+      for (const [n, s] of order) {
+        if (n.Driver === 'host' || n.Driver === 'null') continue;
+        const ep = this.#allocate(n, s, spec, `eth${made.length}`, !haveGateway && !n.Internal);
+        if (ep.Gateway) haveGateway = true;
+        made.push(ep);
+        plan.addresses.push(ep.IPv4Address.split('/')[0] ?? '');
+        if (plan.nameserver === undefined && this.#hasDns(n)) plan.nameserver = n.IPAM.Config[0]?.Gateway ?? '';
+      }
+    } catch (err) {
+      for (const ep of made) { this.#eps.delete(ep.Id); this.#unindex(ep); }
+      throw err;
+    }
+    const def = this.#nets.getBy('name', 'bridge');
+    const gw = def?.IPAM.Config[0]?.Gateway;
+    if (gw) plan.hostGateway = gw;
+    return plan;
+  }
+
+  #ordered(mode: string, endpoints: Record<string, EndpointSettings>): [NetworkRecord, EndpointSettings][] {
+    const primary = this.get(mode);
+    const out: [NetworkRecord, EndpointSettings][] = [[primary, endpoints[primary.Name] ?? {}]];
+    const rest = Object.entries(endpoints).filter(([k, s]) => k !== primary.Name && s.NetworkID !== primary.Id).sort(([a], [b]) => a.localeCompare(b));
+    for (const [k, s] of rest) {
+      const n = (s.NetworkID && this.tryGet(s.NetworkID)) || this.tryGet(k);
+      if (!n) throw new NotFoundError(`network ${k} not found`);
+      out.push([n, s]);
+    }
+    return out;
+  }
+
+  #allocate(n: NetworkRecord, s: EndpointSettings, spec: AttachSpec, ifname: string, wantGateway: boolean): EndpointRecord {
+    if (this.#endpointsOn(n.Id).some((e) => e.ContainerID === spec.containerId)) {
+      throw new ForbiddenError(`endpoint with name ${spec.name} already exists in network ${n.Name}`);
+    }
+    const plan = this.#plan(n);
+    const used = this.#used.get(n.Id) ?? new Set<number>();
+    let ip: number | undefined;
+    const want = s.IPAMConfig?.IPv4Address;
+    if (want) ip = checkStaticAddress(plan, want, used);
+    else ip = nextAddress(plan, used, this.#last.get(n.Id));
+    if (ip === undefined) throw new ConflictError(`no available IPv4 addresses on this network's address pools: ${n.Name} (${n.Id})`);
+    if (!want) this.#last.set(n.Id, ip);
+    const id = newId();
+    const isBridge = n.Driver === 'bridge';
+    const aliases = [...(s.Aliases ?? [])];
+    const dnsNames = [spec.name, ...aliases.filter((a) => a !== spec.name), spec.containerId.slice(0, 12)];
+    if (spec.hostname && !dnsNames.includes(spec.hostname) && spec.hostname !== spec.containerId.slice(0, 12)) dnsNames.push(spec.hostname);
+    const ep: EndpointRecord = {
+      Id: id, NetworkID: n.Id, ContainerID: spec.containerId, ContainerName: spec.name,
+      IPv4Address: `${formatIPv4(ip)}/${plan.subnet.bits}`, MacAddress: s.MacAddress || macFor(ip),
+      Gateway: wantGateway ? formatIPv4(plan.gateway) : '', Aliases: aliases, DNSNames: isBridge && !this.isPredefined(n) ? dnsNames : [],
+      ifname, ...(isBridge ? { hostIf: `pierv${id.slice(0, 10)}` } : {}), ...(want ? { staticIP: want } : {}),
+    };
+    this.#eps.insert(id, ep);
+    this.#index(ep);
+    return ep;
+  }
+
+  /**
+   * Plumbs the prepared endpoints into the created task's network namespace
+   * (before its process runs), then binds the published ports. On failure
+   * the caller calls release().
+   */
+  async attach(containerId: string, pid: number, ports: PortRequest[], o: { name?: string } = {}): Promise<void> {
+    const eps = this.#byContainer.get(containerId) ?? [];
+    if (eps.length) await this.#plumb(eps, pid, true);
+    if (ports.length) await this.#publish(containerId, eps, ports, o.name ?? containerId);
+  }
+
+  async #plumb(eps: readonly EndpointRecord[], pid: number, loopback: boolean): Promise<void> {
+    const host: string[] = [];
+    const inside: string[] = loopback ? ['link set lo up'] : [];
+    for (const ep of eps) {
+      const n = this.get(ep.NetworkID);
+      if (n.Driver === 'bridge') {
+        await this.#ensureBridge(n);
+        const mtu = Number(n.Options['com.docker.network.driver.mtu'] ?? 0) || undefined;
+        host.push(...vethJoinLines({ hostIf: ep.hostIf ?? '', ifname: ep.ifname, mac: ep.MacAddress, pid, bridge: n.pier.ifname ?? '', ...(mtu ? { mtu } : {}) }));
+      } else if (n.Driver === 'macvlan') {
+        host.push(...macvlanJoinLines({ parent: n.pier.ifname ?? '', ifname: ep.ifname, mac: ep.MacAddress, pid, mode: n.Options['macvlan_mode'] ?? 'bridge' }));
+      }
+      inside.push(...containerSideLines({ ifname: ep.ifname, cidr: ep.IPv4Address, ...(ep.Gateway ? { gateway: ep.Gateway } : {}) }));
+    }
+    await ipBatch(host);
+    await ipBatch(inside, { netnsPid: pid });
+  }
+
+  async #publish(containerId: string, eps: readonly EndpointRecord[], reqs: PortRequest[], name: string): Promise<void> {
+    const target = eps.find((e) => this.tryGet(e.NetworkID)?.Driver === 'bridge');
+    if (!target) return; // docker publishes nothing for host, none and macvlan
+    const targetIp = target.IPv4Address.split('/')[0] ?? '';
+    const running: RunningProxy[] = [];
+    const maps: PortMapping[] = [];
+    this.#proxies.set(containerId, running);
+    this.#ports.set(containerId, maps);
+    for (const r of reqs) {
+      if (r.proto === 'sctp') throw new InvalidParameterError('pier: publishing sctp ports is not supported');
+      const candidates = r.hostPortStart === 0 ? [0] : range(r.hostPortStart, r.hostPortEnd);
+      let bound: RunningProxy | undefined;
+      let lastErr: unknown;
+      for (const hostPort of candidates) {
+        try {
+          bound = await this.#proxy({ proto: r.proto, hostIp: r.hostIp, hostPort, containerPort: r.containerPort, containerIp: targetIp });
+          break;
+        } catch (err) { lastErr = err; }
+      }
+      if (!bound) {
+        throw new ConflictError(`driver failed programming external connectivity on endpoint ${name} (${target.Id}): ${messageOf(lastErr)}`, { cause: lastErr });
+      }
+      running.push(bound);
+      maps.push({ proto: r.proto, hostIp: r.hostIp, hostPort: bound.port, containerPort: r.containerPort, containerIp: targetIp });
+    }
+    target.ports = maps;
+    this.#eps.put(target.Id, target);
+    await this.firewall.addPorts(maps.map(toFw));
+  }
+
+  #proxy(p: PortMapping): Promise<RunningProxy> {
+    return startProxy({ proto: p.proto, hostIp: p.hostIp || '0.0.0.0', hostPort: p.hostPort, targetIp: p.containerIp, targetPort: p.containerPort }, this.log);
+  }
+
+  /** Everything a container's endpoints hold: ports, addresses, host links. Never throws. */
+  async release(containerId: string): Promise<void> {
+    const eps = this.#byContainer.get(containerId) ?? [];
+    const proxies = this.#proxies.get(containerId) ?? [];
+    const ports = this.#ports.get(containerId) ?? [];
+    this.#proxies.delete(containerId);
+    this.#ports.delete(containerId);
+    await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
+    if (ports.length) await this.firewall.removePorts(ports.map(toFw));
+    for (const ep of eps) { this.#eps.delete(ep.Id); this.#unindex(ep); }
+    const links = eps.map((e) => e.hostIf).filter((h): h is string => !!h && linkExists(h));
+    if (links.length) await ipBatch(links.map((l) => `link del ${l}`)).catch((err: unknown) => this.log.debug('veth delete', { err: messageOf(err) }));
+    for (const netId of new Set(eps.map((e) => e.NetworkID))) {
+      const n = this.tryGet(netId);
+      if (n) await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
+    }
+  }
+
+  /** Joins a running container to one more network (docker network connect). */
+  async connectRunning(spec: AttachSpec, pid: number, n: NetworkRecord, s: EndpointSettings): Promise<void> {
+    if (n.Driver === 'host' || n.Driver === 'null') throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
+    const current = this.#byContainer.get(spec.containerId) ?? [];
+    const used = new Set(current.map((e) => e.ifname));
+    let i = 0;
+    while (used.has(`eth${i}`)) i++;
+    const ep = this.#allocate(n, s, spec, `eth${i}`, !current.some((e) => e.Gateway) && !n.Internal);
+    try {
+      await this.#plumb([ep], pid, false);
+    } catch (err) {
+      this.#eps.delete(ep.Id);
+      this.#unindex(ep);
+      if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Takes a running container off one network (docker network disconnect). */
+  async disconnectRunning(containerId: string, pid: number, n: NetworkRecord): Promise<void> {
+    const ep = (this.#byContainer.get(containerId) ?? []).find((e) => e.NetworkID === n.Id);
+    if (!ep) return;
+    this.#eps.delete(ep.Id);
+    this.#unindex(ep);
+    if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
+    else await ipBatch([`link del ${ep.ifname}`], { netnsPid: pid }).catch(() => undefined);
+    await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
+  }
+
+  /** Host links that look like ours but no endpoint names: a crash between record and link. */
+  async collectOrphanLinks(): Promise<void> {
+    const known = new Set<string>();
+    for (const list of this.#byContainer.values()) for (const ep of list) if (ep.hostIf) known.add(ep.hostIf);
+    const bridges = new Set(this.#nets.all().map((n) => n.pier.ifname).filter(Boolean));
+    const stale: string[] = [];
+    for (const name of linkNames()) {
+      if (!name.startsWith('pierv') || known.has(name)) continue;
+      const master = masterOf(name);
+      if (master === undefined || bridges.has(master)) stale.push(name);
+    }
+    if (stale.length) await ipBatch(stale.map((s) => `link del ${s}`)).catch(() => undefined);
+  }
+
+  // ---- DNS ------------------------------------------------------------------------------------
+
+  /** Names of containers on the asking container's networks (docker resolves across all of them). */
+  lookup(networkId: string, name: string, clientIp: string): string[] | undefined {
+    const nets = this.#networksOfClient(networkId, clientIp);
+    const q = name.toLowerCase();
+    for (const netId of nets) {
+      const hits: string[] = [];
+      for (const ep of this.#endpointsOn(netId)) {
+        if (ep.DNSNames.some((d) => d.toLowerCase() === q) || ep.ContainerID === q) hits.push(ep.IPv4Address.split('/')[0] ?? '');
+      }
+      if (hits.length) return hits;
+    }
+    return undefined;
+  }
+
+  reverse(networkId: string, ip: string): string | undefined {
+    for (const ep of this.#endpointsOn(networkId)) {
+      if (ep.IPv4Address.split('/')[0] === ip) {
+        const n = this.tryGet(networkId);
+        return n ? `${ep.ContainerName}.${n.Name}` : ep.ContainerName;
+      }
+    }
+    return undefined;
+  }
+
+  #networksOfClient(networkId: string, clientIp: string): string[] {
+    const client = this.#endpointsOn(networkId).find((e) => e.IPv4Address.split('/')[0] === clientIp);
+    if (!client) return [networkId];
+    const all = (this.#byContainer.get(client.ContainerID) ?? []).map((e) => e.NetworkID).filter((id) => {
+      const n = this.tryGet(id);
+      return n !== undefined && !this.isPredefined(n);
+    });
+    return [networkId, ...all.filter((id) => id !== networkId)];
+  }
+}
+
+function toFw(p: PortMapping): FwPort {
+  return { proto: p.proto === 'udp' ? 'udp' : 'tcp', hostIp: p.hostIp, hostPort: p.hostPort, targetIp: p.containerIp, targetPort: p.containerPort };
+}
+
+function range(a: number, b: number): number[] {
+  const out: number[] = [];
+  for (let i = a; i <= b; i++) out.push(i);
+  return out;
+}
+
+function networkPrefixes(n: NetworkRecord): Prefix[] {
+  const out: Prefix[] = [];
+  for (const c of n.IPAM.Config) if (c.Subnet) { try { out.push(parseCidr(c.Subnet)); } catch { /* stored by an older version */ } }
+  return out;
+}
+
+function masterOf(link: string): string | undefined {
+  try { return readlinkSync(`/sys/class/net/${link}/master`).split('/').pop(); } catch { return undefined; }
+}
