@@ -21,6 +21,12 @@ export interface DaemonConfig {
   readonly labels: readonly string[];
   /** Registries reached over plain HTTP / without TLS verification (host[:port] or CIDR); loopback always is. */
   readonly insecureRegistries: readonly string[];
+  /** This daemon's underlay address for overlay networks (VXLAN and the peer channel). */
+  readonly clusterAdvertise: string | undefined;
+  /** The other daemons' underlay addresses. */
+  readonly clusterPeers: readonly string[];
+  /** TCP port of the peer channel (docker's gossip port, 7946). */
+  readonly clusterPort: number;
 }
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
@@ -31,6 +37,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--runtime', 'default-runtime'], ['--default-runtime', 'default-runtime'], ['--config-file', 'config-file'],
   ['--group', 'group'], ['-G', 'group'], ['--add-runtime', 'add-runtime'], ['--init-path', 'init-path'], ['--label', 'label'],
   ['--insecure-registry', 'insecure-registry'],
+  ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
   ['-D', 'debug'], ['--debug', 'debug'], ['-v', 'version'], ['--version', 'version'], ['-h', 'help'], ['--help', 'help'],
@@ -42,6 +49,9 @@ A self-sufficient runtime for containers: the Docker Engine API, served by pier.
 
 Options:
       --add-runtime runtime       Register an additional OCI compatible runtime (name=path)
+      --cluster-advertise string  Address other daemons reach this one on, for overlay networks
+      --cluster-peer list         Address of another daemon sharing overlay networks (repeatable)
+      --cluster-port int          TCP port of the overlay peer channel (default 7946)
       --config-file string        Daemon configuration file (default "/etc/pier/daemon.json")
       --data-root string          Root directory of persistent pier state (default "/var/lib/pier")
   -D, --debug                     Enable debug mode
@@ -127,7 +137,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'cluster-advertise', 'cluster-peers', 'cluster-port']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -169,6 +179,18 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (!runtimes[defaultRuntime]) {
     throw new InvalidParameterError(`default runtime "${defaultRuntime}" is not available: install it (apt-get install ${defaultRuntime}) or pass --runtime with one of: ${Object.keys(runtimes).join(', ') || 'none found'}`);
   }
+  const clusterAdvertise = last('cluster-advertise') ?? fileStr('cluster-advertise');
+  const clusterPeers = [
+    ...(Array.isArray(file['cluster-peers']) ? (file['cluster-peers'] as unknown[]).map((r) => str(r, 'cluster-peers')) : []),
+    ...(raw['cluster-peer'] ?? []).flatMap((p) => p.split(',')).map((p) => p.trim()).filter(Boolean),
+  ];
+  const portText = last('cluster-port') ?? (typeof file['cluster-port'] === 'number' ? String(file['cluster-port']) : undefined);
+  const clusterPort = portText === undefined ? 7946 : Number(portText);
+  if (!Number.isInteger(clusterPort) || clusterPort < 1 || clusterPort > 65535) throw new InvalidParameterError(`invalid --cluster-port: ${portText ?? ''}`);
+  for (const a of [clusterAdvertise, ...clusterPeers]) {
+    if (a !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new InvalidParameterError(`invalid cluster address "${a}": want an IPv4 address`);
+  }
+  if (clusterPeers.length && !clusterAdvertise) throw new InvalidParameterError('--cluster-peer needs --cluster-advertise: the address the peers reach this daemon on');
   const cfg: DaemonConfig = {
     hosts, dataRoot, execRoot,
     pidfile: resolve(last('pidfile') ?? fileStr('pidfile') ?? join(execRoot, 'pierd.pid')),
@@ -183,6 +205,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ...(Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as unknown[]).map((r) => str(r, 'insecure-registries')) : []),
       ...(raw['insecure-registry'] ?? []),
     ],
+    clusterAdvertise, clusterPeers, clusterPort,
   };
   return Object.freeze(cfg);
 }

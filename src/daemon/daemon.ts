@@ -14,7 +14,7 @@ import { OverlaySnapshotter } from '../snapshots/index.js';
 import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
-import { NetworkService, EmbeddedDns, hostResolvers } from '../networks/index.js';
+import { NetworkService, EmbeddedDns, hostResolvers, Cluster } from '../networks/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
@@ -54,6 +54,7 @@ export class Daemon {
   #servers: Server[] = [];
   #containers: ContainerService | undefined;
   #networks: NetworkService | undefined;
+  #cluster: Cluster | undefined;
   #builds: BuildService | undefined;
   #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
@@ -128,7 +129,19 @@ export class Daemon {
       upstreams: () => hostResolvers(readHostFile('/etc/resolv.conf')),
       log: this.log.child({ component: 'dns' }),
     });
-    networks = new NetworkService({ store, events, log: this.log.child({ component: 'networks' }), hostTag: NetworkService.hostTagFor(cfg.execRoot), dns });
+    let cluster: Cluster | undefined;
+    if (cfg.clusterAdvertise) {
+      cluster = new Cluster({
+        advertise: cfg.clusterAdvertise, peers: cfg.clusterPeers, port: cfg.clusterPort, log: this.log.child({ component: 'cluster' }),
+        local: () => networks?.overlayEndpoints() ?? new Map(),
+      });
+      await cluster.start();
+      this.#cluster = cluster;
+    }
+    networks = new NetworkService({
+      store, events, log: this.log.child({ component: 'networks' }), hostTag: NetworkService.hostTagFor(cfg.execRoot), dns,
+      ...(cluster ? { cluster } : {}),
+    });
     this.#networks = networks;
     await networks.start();
     containers = new ContainerService({
@@ -289,6 +302,7 @@ export class Daemon {
     await this.#containers?.drain();
     this.#containers?.close();
     await this.#networks?.close();
+    await this.#cluster?.close();
     for (const rt of this.#runtimes.values()) rt.close();
     if (this.#cgroups) removeCgroup(this.#cgroups, '/pier'); // only when empty: other daemons may share it
     this.#store?.close();

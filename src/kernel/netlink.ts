@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { exec, ExecError } from './exec.js';
 
 /**
@@ -21,23 +21,25 @@ export async function ipBatch(commands: readonly string[], o: { netnsPid?: numbe
   }
 }
 
-/** Network interface names in the host namespace (from sysfs: no fork). */
+/**
+ * Interface names of pierd's own network namespace. Read from /proc/self/net/dev,
+ * not /sys/class/net: sysfs shows the namespace of whoever mounted it, which is
+ * not pierd's when pierd was started with `nsenter --net` (a test host, a
+ * daemon per namespace).
+ */
 export function linkNames(): string[] {
-  try { return readdirSync('/sys/class/net'); } catch { return []; }
+  let text: string;
+  try { text = readFileSync('/proc/self/net/dev', 'utf8'); } catch { return []; }
+  const out: string[] = [];
+  for (const line of text.split('\n').slice(2)) {
+    const i = line.indexOf(':');
+    if (i > 0) out.push(line.slice(0, i).trim());
+  }
+  return out;
 }
 
 export function linkExists(name: string): boolean {
-  try { readFileSync(`/sys/class/net/${name}/ifindex`); return true; } catch { return false; }
-}
-
-/** The kind of a link from sysfs: 'bridge', 'veth'-like ('other') or undefined when absent. */
-export function linkKind(name: string): 'bridge' | 'other' | undefined {
-  try {
-    readdirSync(`/sys/class/net/${name}/bridge`);
-    return 'bridge';
-  } catch {
-    return linkExists(name) ? 'other' : undefined;
-  }
+  return linkNames().includes(name);
 }
 
 export interface HostRoute { iface: string; dest: number; bits: number }
@@ -81,4 +83,22 @@ export function enableIPv4Forwarding(): void {
   try {
     if (readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() !== '1') writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
   } catch { /* read-only /proc/sys: egress will not work, the rest does */ }
+}
+
+/** Forwarding-database changes through iproute2's `bridge` in batch mode. */
+export async function bridgeBatch(commands: readonly string[]): Promise<void> {
+  if (commands.length === 0) return;
+  const r = await exec('bridge', ['-b', '-'], { input: commands.join('\n') + '\n', allowFailure: true });
+  if (r.code !== 0) throw new ExecError(`bridge: ${r.stderr.trim().split('\n')[0] ?? `exit status ${r.code}`}`, r);
+}
+
+/** Each link's bridge (its `master`), from one `ip -o link show`. */
+export async function linkMasters(): Promise<Map<string, string | undefined>> {
+  const r = await exec('ip', ['-o', 'link', 'show'], { allowFailure: true });
+  const out = new Map<string, string | undefined>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:.*?(?:\smaster\s(\S+))?(?:\s|$)/.exec(line);
+    if (m?.[1]) out.set(m[1], / master (\S+)/.exec(line)?.[1]);
+  }
+  return out;
 }

@@ -19,3 +19,5 @@ export type { NetworkRecord, EndpointRecord, EndpointSettings, PortMapping, Driv
 export { portRequests, validatePortBindings } from './ports/port-bindings.js';
 export type { PortRequest } from './ports/port-bindings.js';
 export { EmbeddedDns, hostResolvers } from './dns/index.js';
+export { Cluster } from './overlay/cluster.js';
+export type { RemoteEndpoint } from './overlay/cluster.js';

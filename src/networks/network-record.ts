@@ -24,6 +24,9 @@ export interface NetworkRecord {
     ifname?: string;
     /** Predefined networks (bridge, host, none) cannot be removed. */
     predefined?: boolean;
+    /** Overlay: the VXLAN ID and device. */
+    vni?: number;
+    vxlan?: string;
   };
 }
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
 import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { newId } from '../pkg/ids/index.js';
-import { enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkNames } from '../kernel/index.js';
+import { bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkMasters, linkNames } from '../kernel/index.js';
+import type { Cluster, RemoteEndpoint } from './overlay/cluster.js';
+import { floodLines, memberSlice, overlayDefaultSubnet, overlayNetworkId, overlayVni, vxlanLines, vxlanName } from './overlay/overlay-plan.js';
 import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } from './cidr.js';
 import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planPool, type IpamConfig, type PoolPlan } from './ipam.js';
 import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
@@ -22,6 +23,8 @@ export interface NetworkServiceOptions {
   /** Distinguishes this daemon's host objects from another pierd's ('' for the default exec root). */
   hostTag: string;
   dns: EmbeddedDns;
+  /** The peer channel, when the daemon was told about other daemons (overlay networks). */
+  cluster?: Cluster;
 }
 
 export interface CreateNetworkRequest {
@@ -112,7 +115,7 @@ export class NetworkService {
     for (const ep of this.#eps.all()) this.#index(ep);
     const fwNets: FwNetwork[] = [];
     for (const n of this.#nets.all()) {
-      if (n.Driver !== 'bridge') continue;
+      if (!isBridged(n)) continue;
       const isDefault = n.pier.ifname === this.#defaultBridge;
       if (isDefault && !this.#endpointsOn(n.Id).length) continue;
       try {
@@ -223,7 +226,7 @@ export class NetworkService {
 
   isPredefined(n: NetworkRecord): boolean { return n.pier.predefined === true; }
   /** User-defined networks get the embedded DNS server (docker's rule). */
-  #hasDns(n: NetworkRecord): boolean { return n.Driver === 'bridge' && !this.isPredefined(n); }
+  #hasDns(n: NetworkRecord): boolean { return (n.Driver === 'bridge' && !this.isPredefined(n)) || n.Driver === 'overlay'; }
 
   // ---- create / remove ------------------------------------------------------------------
 
@@ -248,7 +251,7 @@ export class NetworkService {
         throw new ForbiddenError('invalid pool request: Pool overlaps with other one on this address space');
       }
     }
-    if (configs.length === 0) configs.push({});
+    if (configs.length === 0) configs.push(driver === 'overlay' ? { Subnet: formatCidr(overlayDefaultSubnet(name)) } : {});
     for (const c of configs) {
       const subnet = c.Subnet ? parseCidr(c.Subnet, { strict: true }) : pickDefaultSubnet(taken);
       const plan = planPool(c, subnet);
@@ -256,7 +259,7 @@ export class NetworkService {
       c.Gateway = formatIPv4(plan.gateway);
       taken.push(subnet);
     }
-    const id = newId();
+    const id = driver === 'overlay' ? overlayNetworkId(name) : newId();
     const rec = this.#baseRecord(id, name, driver as DriverName, new Date().toISOString());
     rec.IPAM = { Driver: 'default', Options: req.IPAM?.Options ?? null, Config: configs };
     rec.Internal = !!req.Internal;
@@ -264,7 +267,7 @@ export class NetworkService {
     rec.Ingress = !!req.Ingress;
     rec.Options = opts;
     rec.Labels = req.Labels ?? {};
-    if (driver === 'bridge') {
+    if (driver === 'bridge' || driver === 'overlay') {
       const ifname = opts['com.docker.network.bridge.name'] || `pier-${id.slice(0, 10)}`;
       if (ifname.length > 15) throw new InvalidParameterError(`bridge name ${ifname} is too long (at most 15 characters)`);
       if (this.#nets.all().some((n) => n.pier.ifname === ifname)) throw new ConflictError(`bridge name ${ifname} is used by another network`);
@@ -276,12 +279,11 @@ export class NetworkService {
       const mode = opts['macvlan_mode'] ?? 'bridge';
       if (!['bridge', 'private', 'vepa', 'passthru'].includes(mode)) throw new InvalidParameterError(`requested macvlan mode '${mode}' is not valid, 'bridge' mode is the macvlan driver default`);
       rec.pier.ifname = parent;
-    } else if (driver === 'overlay') {
-      throw new InvalidParameterError('pier: overlay networks are not available yet');
     }
-    this.#nets.insert(id, rec, { name });
+    if (driver === 'overlay') this.#planOverlay(rec, req.IPAM?.Config ?? []);
+    this.#nets.insert(rec.Id, rec, { name });
     try {
-      if (driver === 'bridge') {
+      if (isBridged(rec)) {
         await this.#ensureBridge(rec);
         await this.firewall.addNetwork(this.#fw(rec));
         if (this.#hasDns(rec)) await this.#listenDns(rec);
@@ -311,9 +313,10 @@ export class NetworkService {
 
   async #dropHostObjects(n: NetworkRecord): Promise<void> {
     await this.#o.dns.close(n.Id).catch(() => undefined);
-    if (n.Driver === 'bridge' && n.pier.ifname) {
+    if (isBridged(n) && n.pier.ifname) {
       await this.firewall.removeNetwork(this.#fw(n));
-      if (linkExists(n.pier.ifname)) await ipBatch([`link del ${n.pier.ifname}`]).catch((err: unknown) => this.log.warn('bridge delete failed', { bridge: n.pier.ifname, err: messageOf(err) }));
+      const links = [n.pier.vxlan, n.pier.ifname].filter((l): l is string => !!l && linkExists(l));
+      if (links.length) await ipBatch(links.map((l) => `link del ${l}`)).catch((err: unknown) => this.log.warn('bridge delete failed', { bridge: n.pier.ifname, err: messageOf(err) }));
     }
   }
 
@@ -351,10 +354,19 @@ export class NetworkService {
       const plan = this.#plan(n);
       const mtu = Number(n.Options['com.docker.network.driver.mtu'] ?? 0) || undefined;
       enableIPv4Forwarding();
+      const vx = n.pier.vxlan;
+      const cluster = this.#o.cluster;
       try {
-        await ipBatch(bridgeCreateLines(ifname, `${formatIPv4(plan.gateway)}/${plan.subnet.bits}`, mtu));
+        const lines = bridgeCreateLines(ifname, `${formatIPv4(plan.gateway)}/${plan.subnet.bits}`, mtu);
+        if (vx && cluster) {
+          if (linkExists(vx)) lines.unshift(`link del ${vx}`);
+          lines.push(...vxlanLines({ name: vx, vni: n.pier.vni ?? 0, local: cluster.advertise, bridge: ifname }));
+        }
+        await ipBatch(lines);
+        if (vx && cluster) await bridgeBatch(floodLines(vx, cluster.peers));
       } catch (err) {
-        if (linkExists(ifname)) await ipBatch([`link del ${ifname}`]).catch(() => undefined);
+        const stale = [vx, ifname].filter((l): l is string => !!l && linkExists(l));
+        if (stale.length) await ipBatch(stale.map((l) => `link del ${l}`)).catch(() => undefined);
         throw err;
       }
       if (n.pier.ifname === this.#defaultBridge) await this.firewall.addNetwork(this.#fw(n));
@@ -492,7 +504,11 @@ export class NetworkService {
       throw new ForbiddenError(`endpoint with name ${spec.name} already exists in network ${n.Name}`);
     }
     const plan = this.#plan(n);
-    const used = this.#used.get(n.Id) ?? new Set<number>();
+    let used = this.#used.get(n.Id) ?? new Set<number>();
+    if (n.Driver === 'overlay' && this.#o.cluster) {
+      used = new Set(used);
+      for (const a of this.#o.cluster.remoteAddresses(n.Name)) { const x = parseIPv4(a); if (x !== undefined) used.add(x); }
+    }
     let ip: number | undefined;
     const want = s.IPAMConfig?.IPv4Address;
     if (want) ip = checkStaticAddress(plan, want, used);
@@ -500,7 +516,7 @@ export class NetworkService {
     if (ip === undefined) throw new ConflictError(`no available IPv4 addresses on this network's address pools: ${n.Name} (${n.Id})`);
     if (!want) this.#last.set(n.Id, ip);
     const id = newId();
-    const isBridge = n.Driver === 'bridge';
+    const isBridge = isBridged(n);
     const aliases = [...(s.Aliases ?? [])];
     const dnsNames = [spec.name, ...aliases.filter((a) => a !== spec.name), spec.containerId.slice(0, 12)];
     if (spec.hostname && !dnsNames.includes(spec.hostname) && spec.hostname !== spec.containerId.slice(0, 12)) dnsNames.push(spec.hostname);
@@ -531,7 +547,7 @@ export class NetworkService {
     const inside: string[] = loopback ? ['link set lo up'] : [];
     for (const ep of eps) {
       const n = this.get(ep.NetworkID);
-      if (n.Driver === 'bridge') {
+      if (isBridged(n)) {
         await this.#ensureBridge(n);
         const mtu = Number(n.Options['com.docker.network.driver.mtu'] ?? 0) || undefined;
         host.push(...vethJoinLines({ hostIf: ep.hostIf ?? '', ifname: ep.ifname, mac: ep.MacAddress, pid, bridge: n.pier.ifname ?? '', ...(mtu ? { mtu } : {}) }));
@@ -542,10 +558,11 @@ export class NetworkService {
     }
     await ipBatch(host);
     await ipBatch(inside, { netnsPid: pid });
+    if (eps.some((e) => this.tryGet(e.NetworkID)?.Driver === 'overlay')) this.#o.cluster?.publish();
   }
 
   async #publish(containerId: string, eps: readonly EndpointRecord[], reqs: PortRequest[], name: string): Promise<void> {
-    const target = eps.find((e) => this.tryGet(e.NetworkID)?.Driver === 'bridge');
+    const target = eps.find((e) => { const n = this.tryGet(e.NetworkID); return n !== undefined && isBridged(n); });
     if (!target) return; // docker publishes nothing for host, none and macvlan
     const targetIp = target.IPv4Address.split('/')[0] ?? '';
     const running: RunningProxy[] = [];
@@ -594,6 +611,38 @@ export class NetworkService {
       const n = this.tryGet(netId);
       if (n) await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
     }
+    if (eps.some((e) => this.tryGet(e.NetworkID)?.Driver === 'overlay')) this.#o.cluster?.publish();
+  }
+
+  /** This daemon's endpoints on overlay networks, for the peers. */
+  overlayEndpoints(): Map<string, RemoteEndpoint[]> {
+    const out = new Map<string, RemoteEndpoint[]>();
+    for (const n of this.#nets.all()) {
+      if (n.Driver !== 'overlay') continue;
+      out.set(n.Name, this.#endpointsOn(n.Id).map((e) => ({ names: e.DNSNames, ip: e.IPv4Address.split('/')[0] ?? '' })));
+    }
+    return out;
+  }
+
+  /** Fixes what every member derives alike: VXLAN ID, subnet, and this member's share of it. */
+  #planOverlay(rec: NetworkRecord, asked: readonly IpamConfig[]): void {
+    const cluster = this.#o.cluster;
+    if (!cluster) throw new InvalidParameterError('pier: overlay networks need daemons that know each other: start pierd with --cluster-advertise <this host\'s address> and --cluster-peer <other host> (see README "Overlay networks")');
+    if (asked.some((c) => c.IPRange || c.Gateway)) throw new InvalidParameterError('pier: an overlay network takes --subnet only: each daemon serves its own share of it');
+    let vni: number;
+    try { vni = overlayVni(rec.Name, rec.Options['com.docker.network.driver.overlay.vxlanid_list']); } catch (err) { throw new InvalidParameterError(messageOf(err)); }
+    const c = rec.IPAM.Config[0];
+    if (!c?.Subnet) throw new InvalidParameterError('overlay network without a subnet');
+    const subnet = parseCidr(c.Subnet);
+    const slice = memberSlice(subnet, cluster.members, cluster.advertise);
+    c.IPRange = formatCidr(slice.range);
+    c.Gateway = formatIPv4(slice.gateway);
+    rec.pier.vni = vni;
+    rec.pier.vxlan = vxlanName(vni);
+    if (this.#nets.all().some((n) => n.pier.vni === vni)) throw new ConflictError(`VXLAN ID ${vni} is used by another overlay network here`);
+    rec.Options = { 'com.docker.network.driver.overlay.vxlanid_list': String(vni), 'com.docker.network.driver.mtu': '1450', ...rec.Options };
+    rec.Attachable = true;
+    rec.Scope = 'swarm';
   }
 
   /** Joins a running container to one more network (docker network connect). */
@@ -623,6 +672,7 @@ export class NetworkService {
     if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
     else await ipBatch([`link del ${ep.ifname}`], { netnsPid: pid }).catch(() => undefined);
     await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
+    if (n.Driver === 'overlay') this.#o.cluster?.publish();
   }
 
   /** Host links that look like ours but no endpoint names: a crash between record and link. */
@@ -630,12 +680,11 @@ export class NetworkService {
     const known = new Set<string>();
     for (const list of this.#byContainer.values()) for (const ep of list) if (ep.hostIf) known.add(ep.hostIf);
     const bridges = new Set(this.#nets.all().map((n) => n.pier.ifname).filter(Boolean));
-    const stale: string[] = [];
-    for (const name of linkNames()) {
-      if (!name.startsWith('pierv') || known.has(name)) continue;
-      const master = masterOf(name);
-      if (master === undefined || bridges.has(master)) stale.push(name);
-    }
+    const candidates = linkNames().filter((name) => name.startsWith('pierv') && !known.has(name));
+    if (candidates.length === 0) return;
+    const masters = await linkMasters();
+    // Another daemon's veths hang off its own bridges: only ours, or masterless ones, are stale.
+    const stale = candidates.filter((name) => { const m = masters.get(name); return m === undefined || bridges.has(m); });
     if (stale.length) await ipBatch(stale.map((s) => `link del ${s}`)).catch(() => undefined);
   }
 
@@ -651,6 +700,15 @@ export class NetworkService {
         if (ep.DNSNames.some((d) => d.toLowerCase() === q) || ep.ContainerID === q) hits.push(ep.IPv4Address.split('/')[0] ?? '');
       }
       if (hits.length) return hits;
+    }
+    const cluster = this.#o.cluster;
+    if (cluster) {
+      for (const netId of nets) {
+        const n = this.tryGet(netId);
+        if (n?.Driver !== 'overlay') continue;
+        const remote = cluster.lookup(n.Name, q);
+        if (remote.length) return remote;
+      }
     }
     return undefined;
   }
@@ -676,6 +734,11 @@ export class NetworkService {
   }
 }
 
+/** Networks whose endpoints hang off a host bridge (overlay adds a VXLAN port to it). */
+function isBridged(n: NetworkRecord): boolean {
+  return n.Driver === 'bridge' || n.Driver === 'overlay';
+}
+
 function toFw(p: PortMapping): FwPort {
   return { proto: p.proto === 'udp' ? 'udp' : 'tcp', hostIp: p.hostIp, hostPort: p.hostPort, targetIp: p.containerIp, targetPort: p.containerPort };
 }
@@ -690,8 +753,4 @@ function networkPrefixes(n: NetworkRecord): Prefix[] {
   const out: Prefix[] = [];
   for (const c of n.IPAM.Config) if (c.Subnet) { try { out.push(parseCidr(c.Subnet)); } catch { /* stored by an older version */ } }
   return out;
-}
-
-function masterOf(link: string): string | undefined {
-  try { return readlinkSync(`/sys/class/net/${link}/master`).split('/').pop(); } catch { return undefined; }
 }
