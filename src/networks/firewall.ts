@@ -19,9 +19,11 @@ export interface FwPort { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number
  *   userland proxy.
  * - postrouting: masquerade what leaves a non-internal bridge subnet for a
  *   non-pier interface.
- * - forward: routed traffic between pier bridges is dropped (isolation),
- *   except within one bridge (br_netfilter hands bridged traffic to this hook
- *   with both names equal); internal networks reach nothing outside.
+ * - forward: routed traffic between this daemon's bridges is dropped
+ *   (isolation), except within one bridge (br_netfilter hands bridged traffic
+ *   to this hook with both names equal); internal networks reach nothing
+ *   outside. Only this daemon's bridges are named: another pierd on the
+ *   host keeps its own table and its traffic is none of this table's business.
  */
 export function tableScript(table: string, nets: readonly FwNetwork[], ports: readonly FwPort[]): string {
   const lines = [
@@ -31,11 +33,12 @@ export function tableScript(table: string, nets: readonly FwNetwork[], ports: re
     '  set masq { type ipv4_addr; flags interval; }',
     '  set same { type ifname . ifname; }',
     '  set internal { type ifname; }',
+    '  set bridges { type ifname; }',
     '  chain port-dnat { dnat ip to ip daddr . meta l4proto . th dport map @ports; dnat ip to meta l4proto . th dport map @ports-any; }',
     '  chain prerouting { type nat hook prerouting priority dstnat; policy accept; fib daddr type local jump port-dnat; }',
     '  chain output { type nat hook output priority -100; policy accept; ip daddr != 127.0.0.0/8 fib daddr type local jump port-dnat; }',
     '  chain postrouting { type nat hook postrouting priority srcnat; policy accept; ip saddr @masq oifname != "pier*" masquerade; }',
-    '  chain forward { type filter hook forward priority filter; policy accept; iifname . oifname @same accept; iifname @internal drop; oifname @internal drop; iifname "pier*" oifname "pier*" drop; }',
+    '  chain forward { type filter hook forward priority filter; policy accept; iifname . oifname @same accept; iifname @internal drop; oifname @internal drop; iifname @bridges oifname @bridges drop; }',
     '}',
   ];
   for (const n of nets) lines.push(...networkElements('add', table, n));
@@ -46,7 +49,7 @@ export function tableScript(table: string, nets: readonly FwNetwork[], ports: re
 function q(s: string): string { return JSON.stringify(s); }
 
 export function networkElements(op: 'add' | 'delete', table: string, n: FwNetwork): string[] {
-  const out = [`${op} element ip ${table} same { ${q(n.ifname)} . ${q(n.ifname)} }`];
+  const out = [`${op} element ip ${table} same { ${q(n.ifname)} . ${q(n.ifname)} }`, `${op} element ip ${table} bridges { ${q(n.ifname)} }`];
   if (n.internal) out.push(`${op} element ip ${table} internal { ${q(n.ifname)} }`);
   else out.push(`${op} element ip ${table} masq { ${n.subnet} }`);
   return out;

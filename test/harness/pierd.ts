@@ -59,7 +59,8 @@ async function waitFor(cond: () => Promise<boolean> | boolean, ms: number, what:
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export async function startDaemon(opts: { extraArgs?: string[] } = {}): Promise<PrivateDaemon> {
+/** `netns`: run the daemon inside that network namespace (/run/netns/<name>), as a simulated host. */
+export async function startDaemon(opts: { extraArgs?: string[]; netns?: string } = {}): Promise<PrivateDaemon> {
   const root = mkdtempSync('/tmp/pier-e2e-');
   const socket = join(root, 'pier.sock');
   const logFile = join(root, 'pierd.log');
@@ -67,7 +68,9 @@ export async function startDaemon(opts: { extraArgs?: string[] } = {}): Promise<
   const launch = async (): Promise<ChildProcess> => {
     const { openSync, closeSync } = await import('node:fs');
     const fd = openSync(logFile, 'a');
-    const p = spawn(join(repoRoot, 'bin', 'pierd'), args, { stdio: ['ignore', fd, fd] });
+    const p = opts.netns
+      ? spawn('nsenter', [`--net=/run/netns/${opts.netns}`, '--', join(repoRoot, 'bin', 'pierd'), ...args], { stdio: ['ignore', fd, fd] })
+      : spawn(join(repoRoot, 'bin', 'pierd'), args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     await waitFor(() => ping(socket), 15_000, 'pierd to answer /_ping');
     return p;
