@@ -3,6 +3,7 @@
 import { ContainersClient } from './containers.js';
 import { ExecClient } from './exec.js';
 import { ImagesClient } from './images.js';
+import { NetworksClient } from './networks.js';
 import { SystemClient } from './system.js';
 import { Transport } from './transport.js';
 
@@ -14,6 +15,7 @@ export class Client {
   readonly containers: ContainersClient;
   readonly exec: ExecClient;
   readonly images: ImagesClient;
+  readonly networks: NetworksClient;
   readonly system: SystemClient;
 
   constructor(host: string = DEFAULT_HOST, opts: { version?: string } = {}) {
@@ -21,6 +23,7 @@ export class Client {
     this.containers = new ContainersClient(this.transport);
     this.exec = new ExecClient(this.transport);
     this.images = new ImagesClient(this.transport);
+    this.networks = new NetworksClient(this.transport);
     this.system = new SystemClient(this.transport);
   }
 

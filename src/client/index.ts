@@ -17,6 +17,10 @@ export { ContainersClient, decodePathStat } from './containers.js';
 export type { AttachOptions, LogsOptions, WaitCondition } from './containers.js';
 export { ExecClient } from './exec.js';
 export { ImagesClient, EMPTY_AUTH } from './images.js';
+export { NetworksClient } from './networks.js';
+export type {
+  NetworkContainer, NetworkCreateRequest, NetworkCreateResponse, NetworkInspect, NetworkIpam, NetworkIpamConfig, NetworkPruneReport, NetworkSummary,
+} from './networks.js';
 export { SystemClient } from './system.js';
 export { Transport, CLIENT_API_VERSION, parseHost, encodeQuery, readText } from './transport.js';
 export type { Hijacked, PingResult, Query, RequestOptions, Response } from './transport.js';

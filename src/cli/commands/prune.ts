@@ -1,12 +1,14 @@
-// `pier container prune`, `pier image prune` and `pier system prune` (containers and images).
+// `pier container prune`, `pier image prune`, `pier network prune` and `pier system prune`
+// (containers, networks and images; build cache not yet).
 
 import * as readline from 'node:readline';
 import { encodeFilters } from '../../pkg/filters/index.js';
 import { type Handler, writeErr, writeOut } from '../context.js';
 import { filterMap } from '../formatting.js';
 import { humanSize } from '../units.js';
+import { naturalLess } from './network.js';
 
-/** Asks on stdout, reads one line of stdin; only y/Y confirms (EOF = no). */
+/** Asks on stdout, reads one line of stdin; only y/Y confirms (EOF = no), as docker's prompt.Confirm. */
 export async function confirm(question: string): Promise<boolean> {
   writeOut(question);
   const rl = readline.createInterface({ input: process.stdin, terminal: false });
@@ -15,7 +17,7 @@ export async function confirm(question: string): Promise<boolean> {
       rl.once('line', resolve);
       rl.once('close', () => resolve(''));
     });
-    return /^y(es)?$/i.test(answer.trim());
+    return /^y$/i.test(answer.trim());
   } finally {
     rl.close();
     process.stdin.pause();
@@ -41,6 +43,37 @@ async function pruneImages(ctx: Parameters<Handler>[0], all: boolean): Promise<n
   return report.SpaceReclaimed ?? 0;
 }
 
+/** POST /networks/prune; docker's "Deleted Networks:" block, or '' when nothing went. */
+async function pruneNetworks(ctx: Parameters<Handler>[0]): Promise<string> {
+  const filters = filterMap(ctx.flags.list('filter'));
+  const report = await ctx.client().networks.prune(Object.keys(filters).length > 0 ? encodeFilters(filters) : undefined);
+  const names = report.NetworksDeleted ?? [];
+  return names.length > 0 ? `Deleted Networks:\n${names.map((n) => `${n}\n`).join('')}` : '';
+}
+
+export const networkPruneCommand: Handler = async (ctx) => {
+  if (!ctx.flags.bool('force') && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
+  const out = await pruneNetworks(ctx);
+  if (out !== '') writeOut(`${out}\n`);
+  return 0;
+};
+
+/**
+ * docker's system prune confirmation: what goes, then the label/until filters
+ * applied. pier prunes no build cache yet, so it is not promised.
+ */
+export function systemPruneWarning(opts: { all: boolean; filters: Readonly<Record<string, readonly string[]>> }): string {
+  const warnings = [
+    'all stopped containers',
+    'all networks not used by at least one container',
+    opts.all ? 'all images without at least one container associated to them' : 'all dangling images',
+  ];
+  const shown = ['label', 'label!', 'until'].flatMap((k) => (opts.filters[k] ?? []).map((v) => `${k}=${v}`)).sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
+  let text = `WARNING! This will remove:${warnings.map((w) => `\n  - ${w}`).join('')}\n`;
+  if (shown.length > 0) text += `\n  Items to be pruned will be filtered with:${shown.map((f) => `\n  - ${f}`).join('')}\n`;
+  return `${text}\nAre you sure you want to continue? [y/N] `;
+}
+
 export const imagePruneCommand: Handler = async (ctx) => {
   const all = ctx.flags.bool('all');
   const warning = all ? 'WARNING! This will remove all images without at least one container associated to them.' : 'WARNING! This will remove all dangling images.';
@@ -59,10 +92,12 @@ export const containerPruneCommand: Handler = async (ctx) => {
 
 export const systemPruneCommand: Handler = async (ctx) => {
   const all = ctx.flags.bool('all');
-  const images = all ? '  - all images without at least one container associated to them' : '  - all dangling images';
-  if (!ctx.flags.bool('force') && !(await confirm(`WARNING! This will remove:\n  - all stopped containers\n${images}\n\nAre you sure you want to continue? [y/N] `))) return 0;
-  writeErr('pier system prune: networks and build cache are not pruned yet\n');
+  const warning = systemPruneWarning({ all, filters: filterMap(ctx.flags.list('filter')) });
+  if (!ctx.flags.bool('force') && !(await confirm(warning))) return 0;
+  writeErr('pier system prune: build cache is not pruned yet\n');
   let space = await pruneContainers(ctx);
+  const networks = await pruneNetworks(ctx);
+  if (networks !== '') writeOut(`${networks}\n`);
   space += await pruneImages(ctx, all);
   writeOut(`Total reclaimed space: ${humanSize(space)}\n`);
   return 0;
