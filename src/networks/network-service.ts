@@ -65,6 +65,7 @@ export interface NetPlan {
 }
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const DEFAULT_BRIDGE_GRACE_MS = 400;
 const DRIVERS: ReadonlySet<string> = new Set(['bridge', 'macvlan', 'host', 'null', 'none', 'overlay']);
 export const PREDEFINED = ['bridge', 'host', 'none'] as const;
 
@@ -88,6 +89,7 @@ export class NetworkService {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #plans = new Map<string, PoolPlan>();
   readonly #defaultBridge: string;
+  #bridgeTimer: NodeJS.Timeout | undefined;
 
   constructor(o: NetworkServiceOptions) {
     this.#o = o;
@@ -144,6 +146,7 @@ export class NetworkService {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.#bridgeTimer);
     await this.#o.dns.closeAll();
     for (const list of this.#proxies.values()) for (const p of list) await p.close().catch(() => undefined);
     this.#proxies.clear();
@@ -349,6 +352,7 @@ export class NetworkService {
   async #ensureBridge(n: NetworkRecord): Promise<void> {
     const ifname = n.pier.ifname;
     if (!ifname) return;
+    if (ifname === this.#defaultBridge) clearTimeout(this.#bridgeTimer);
     await this.#withLock(`bridge:${n.Id}`, async () => {
       if (linkExists(ifname)) return;
       const plan = this.#plan(n);
@@ -373,9 +377,20 @@ export class NetworkService {
     });
   }
 
-  /** The default bridge goes when its last endpoint does: pier leaves no link behind while idle. */
+  /**
+   * The default bridge goes shortly after its last endpoint does: pier leaves
+   * no link behind while idle, yet back-to-back `run --rm` keep it (deleting
+   * and re-creating a bridge costs the kernel ~200 ms, measured here).
+   */
   async #dropDefaultBridgeIfIdle(n: NetworkRecord): Promise<void> {
     if (n.pier.ifname !== this.#defaultBridge) return;
+    if (this.#endpointsOn(n.Id).length) return;
+    clearTimeout(this.#bridgeTimer);
+    this.#bridgeTimer = setTimeout(() => { void this.#dropDefaultBridgeNow(n); }, DEFAULT_BRIDGE_GRACE_MS);
+    this.#bridgeTimer.unref();
+  }
+
+  async #dropDefaultBridgeNow(n: NetworkRecord): Promise<void> {
     await this.#withLock(`bridge:${n.Id}`, async () => {
       if (this.#endpointsOn(n.Id).length || !linkExists(this.#defaultBridge)) return;
       await this.firewall.removeNetwork(this.#fw(n));
@@ -605,8 +620,16 @@ export class NetworkService {
     await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     if (ports.length) await this.firewall.removePorts(ports.map(toFw));
     for (const ep of eps) { this.#eps.delete(ep.Id); this.#unindex(ep); }
-    const links = eps.map((e) => e.hostIf).filter((h): h is string => !!h && linkExists(h));
-    if (links.length) await ipBatch(links.map((l) => `link del ${l}`)).catch((err: unknown) => this.log.debug('veth delete', { err: messageOf(err) }));
+    // A veth goes with the container's netns, which the kernel tears down moments after
+    // the last process exits: deleting it here would cost a fork on every exit. Only a
+    // veth still there a little later (a process kept the netns) is deleted by hand.
+    const links = eps.map((e) => e.hostIf).filter((h): h is string => !!h);
+    if (links.length) {
+      setTimeout(() => {
+        const left = links.filter((l) => linkExists(l));
+        if (left.length) void ipBatch(left.map((l) => `link del ${l}`)).catch((err: unknown) => this.log.debug('veth delete', { err: messageOf(err) }));
+      }, 1500).unref();
+    }
     for (const netId of new Set(eps.map((e) => e.NetworkID))) {
       const n = this.tryGet(netId);
       if (n) await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
