@@ -279,7 +279,7 @@ export class Daemon {
       ID: stableId(this.#cfg.dataRoot), Containers: list.length, ContainersRunning: running, ContainersPaused: paused,
       ContainersStopped: list.length - running - paused, Images: images.count(), Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Using metacopy', 'false'], ['Native Overlay Diff', 'true']],
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'none'], Authorization: null, Log: ['json-file', 'k8s-file', 'local'] },
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'macvlan', 'null', 'overlay'], Authorization: null, Log: ['json-file', 'k8s-file', 'local'] },
       MemoryLimit: true, SwapLimit: true, KernelMemoryTCP: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true,
       PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false, Debug: this.#cfg.debug,
       NFd: 0, OomKillDisable: cgroupVersion === 1, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'json-file',
