@@ -70,6 +70,8 @@ export class BuildService {
     let store: ContextStore | undefined;
     const t0 = Date.now();
     let kept: { ctx: BuildContext; dir: string; users: number; bytes: number } | undefined;
+    // RUN steps come and go on the default bridge: keep it for the whole build.
+    const unhold = this.#o.containers.holdNetworking();
     try {
       let ctx: BuildContext;
       const key = req.contextKey;
@@ -111,6 +113,7 @@ export class BuildService {
       send({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
       return undefined;
     } finally {
+      unhold();
       await builder?.cleanup();
       store?.close();
       if (kept) { kept.users--; await this.#evict(); }

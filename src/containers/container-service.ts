@@ -25,7 +25,7 @@ import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.
 import { portRequests, validatePortBindings, type NetworkService, type NetPlan, type EndpointSettings, type AttachSpec } from '../networks/index.js';
 
 /** What containers ask of the networks. */
-export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent'>;
+export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent' | 'hold'>;
 
 export interface ContainerServiceOptions {
   store: Store;
@@ -576,6 +576,11 @@ export class ContainerService {
     await unmount(this.rootfsDir(c.Id)).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
     removeCgroup(this.#o.cgroups, this.cgroupsPath(c.Id));
     await this.#o.networks?.release(c.Id);
+  }
+
+  /** Keeps the default bridge while a caller runs many short containers (a build). */
+  holdNetworking(): () => void {
+    return this.#o.networks?.hold() ?? (() => undefined);
   }
 
   #attachSpec(c: ContainerRecord): AttachSpec {

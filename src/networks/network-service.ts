@@ -90,6 +90,7 @@ export class NetworkService {
   readonly #plans = new Map<string, PoolPlan>();
   readonly #defaultBridge: string;
   #bridgeTimer: NodeJS.Timeout | undefined;
+  #holds = 0;
 
   constructor(o: NetworkServiceOptions) {
     this.#o = o;
@@ -377,6 +378,19 @@ export class NetworkService {
     });
   }
 
+  /** Keeps the default bridge (once made) until the returned function is called. */
+  hold(): () => void {
+    this.#holds++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#holds--;
+      const def = this.#nets.getBy('name', 'bridge');
+      if (def && this.#holds === 0) void this.#dropDefaultBridgeIfIdle(def);
+    };
+  }
+
   /**
    * The default bridge goes shortly after its last endpoint does: pier leaves
    * no link behind while idle, yet back-to-back `run --rm` keep it (deleting
@@ -384,7 +398,7 @@ export class NetworkService {
    */
   async #dropDefaultBridgeIfIdle(n: NetworkRecord): Promise<void> {
     if (n.pier.ifname !== this.#defaultBridge) return;
-    if (this.#endpointsOn(n.Id).length) return;
+    if (this.#endpointsOn(n.Id).length || this.#holds > 0) return;
     clearTimeout(this.#bridgeTimer);
     this.#bridgeTimer = setTimeout(() => { void this.#dropDefaultBridgeNow(n); }, DEFAULT_BRIDGE_GRACE_MS);
     this.#bridgeTimer.unref();
@@ -392,7 +406,7 @@ export class NetworkService {
 
   async #dropDefaultBridgeNow(n: NetworkRecord): Promise<void> {
     await this.#withLock(`bridge:${n.Id}`, async () => {
-      if (this.#endpointsOn(n.Id).length || !linkExists(this.#defaultBridge)) return;
+      if (this.#endpointsOn(n.Id).length || this.#holds > 0 || !linkExists(this.#defaultBridge)) return;
       await this.firewall.removeNetwork(this.#fw(n));
       await ipBatch([`link del ${this.#defaultBridge}`]).catch((err: unknown) => this.log.debug('default bridge delete failed', { err: messageOf(err) }));
     });
