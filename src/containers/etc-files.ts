@@ -31,7 +31,7 @@ export function containerResolvConf(o: { dns?: string[] | null; dnsSearch?: stri
   if (o.embeddedDns) {
     // The network's DNS server answers container names and forwards the rest to the
     // host's resolvers; --dns servers follow it for when it cannot answer.
-    servers = [o.embeddedDns, ...(o.dns ?? [])];
+    servers = ['127.0.0.11', ...(o.dns ?? [])];
     if (!options.some((x) => x.startsWith('ndots:'))) options = [...options, 'ndots:0'];
   }
   if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];

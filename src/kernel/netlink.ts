@@ -22,6 +22,28 @@ export async function ipBatch(commands: readonly string[], o: { netnsPid?: numbe
 }
 
 /**
+ * Runs `ip -b` inside a process's network namespace after setting sysctls of
+ * that namespace and loading nft commands into it: one nsenter, one shell,
+ * and the tools it execs.
+ */
+export async function netnsSetup(pid: number, o: { ip: readonly string[]; sysctls?: Record<string, string>; nft?: string }): Promise<void> {
+  const sysctls = Object.entries(o.sysctls ?? {});
+  if (sysctls.length === 0 && !o.nft) return ipBatch(o.ip, { netnsPid: pid });
+  for (const [k] of sysctls) if (!/^[a-z0-9_./-]+$/i.test(k)) throw new Error(`invalid sysctl ${k}`);
+  // Values travel as arguments ($1 …), never interpolated into the script.
+  const args: string[] = [];
+  let script = '';
+  sysctls.forEach(([k, v], i) => {
+    script += `echo "$${2 * i + 2}" > "/proc/sys/$${2 * i + 1}" && `;
+    args.push(k.replace(/\./g, '/'), v);
+  });
+  if (o.nft) { script += `nft "$${args.length + 1}" && `; args.push(o.nft); }
+  script += 'exec ip -b -';
+  const r = await exec('nsenter', [`--net=/proc/${pid}/ns/net`, '--', 'sh', '-c', script, 'sh', ...args], { input: o.ip.join('\n') + '\n', allowFailure: true });
+  if (r.code !== 0) throw new ExecError(`setting up the container's network: ${r.stderr.trim().split('\n')[0] ?? `exit status ${r.code}`}`, r);
+}
+
+/**
  * Interface names of pierd's own network namespace. Read from /proc/self/net/dev,
  * not /sys/class/net: sysfs shows the namespace of whoever mounted it, which is
  * not pierd's when pierd was started with `nsenter --net` (a test host, a

@@ -4,7 +4,7 @@ import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { newId } from '../pkg/ids/index.js';
-import { bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkMasters, linkNames } from '../kernel/index.js';
+import { bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkMasters, linkNames, netnsSetup } from '../kernel/index.js';
 import type { Cluster, RemoteEndpoint } from './overlay/cluster.js';
 import { floodLines, memberSlice, overlayDefaultSubnet, overlayNetworkId, overlayVni, vxlanLines, vxlanName } from './overlay/overlay-plan.js';
 import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } from './cidr.js';
@@ -586,7 +586,15 @@ export class NetworkService {
       inside.push(...containerSideLines({ ifname: ep.ifname, cidr: ep.IPv4Address, ...(ep.Gateway ? { gateway: ep.Gateway } : {}) }));
     }
     await ipBatch(host);
-    await ipBatch(inside, { netnsPid: pid });
+    // docker's resolver address: 127.0.0.11 inside the container is DNATed to the DNS
+    // server on the network's gateway (nginx's `resolver 127.0.0.11` and the like work).
+    const dnsEp = loopback ? eps.find((e) => { const n = this.tryGet(e.NetworkID); return n !== undefined && this.#hasDns(n); }) : undefined;
+    const dnsAt = dnsEp ? this.tryGet(dnsEp.NetworkID)?.IPAM.Config[0]?.Gateway : undefined;
+    if (dnsEp && dnsAt) {
+      await netnsSetup(pid, { ip: inside, sysctls: { [`net.ipv4.conf.${dnsEp.ifname}.route_localnet`]: '1' }, nft: resolverRedirect(dnsAt) });
+    } else {
+      await ipBatch(inside, { netnsPid: pid });
+    }
     if (eps.some((e) => this.tryGet(e.NetworkID)?.Driver === 'overlay')) this.#o.cluster?.publish();
   }
 
@@ -769,6 +777,19 @@ export class NetworkService {
     });
     return [networkId, ...all.filter((id) => id !== networkId)];
   }
+}
+
+/** nft commands for a container's netns: 127.0.0.11:53 goes to the network's DNS server. */
+export const EMBEDDED_DNS_ADDRESS = '127.0.0.11';
+function resolverRedirect(server: string): string {
+  return [
+    'add table ip pier-dns',
+    'add chain ip pier-dns out { type nat hook output priority -100 ; }',
+    `add rule ip pier-dns out ip daddr ${EMBEDDED_DNS_ADDRESS} udp dport 53 dnat to ${server}:53`,
+    `add rule ip pier-dns out ip daddr ${EMBEDDED_DNS_ADDRESS} tcp dport 53 dnat to ${server}:53`,
+    'add chain ip pier-dns post { type nat hook postrouting priority 100 ; }',
+    'add rule ip pier-dns post ip saddr 127.0.0.0/8 oifname != "lo" masquerade',
+  ].join(' ; ');
 }
 
 /** Networks whose endpoints hang off a host bridge (overlay adds a VXLAN port to it). */
