@@ -120,7 +120,11 @@ export class NetworkService {
     for (const n of this.#nets.all()) {
       if (!isBridged(n)) continue;
       const isDefault = n.pier.ifname === this.#defaultBridge;
-      if (isDefault && !this.#endpointsOn(n.Id).length) continue;
+      if (isDefault && !this.#endpointsOn(n.Id).length) {
+        // Left by a daemon killed during the bridge's grace period.
+        if (linkExists(this.#defaultBridge)) await ipBatch([`link del ${this.#defaultBridge}`]).catch(() => undefined);
+        continue;
+      }
       try {
         await this.#ensureBridge(n);
         fwNets.push(this.#fw(n));
