@@ -14,7 +14,7 @@ import type { AttachHandle, ConmonRuntime, TaskInfo } from '../runtime/index.js'
 import { unmount, removeCgroup, mountSnapshot, type CgroupSetup } from '../kernel/index.js';
 import { newId, generateName, validateContainerName } from '../pkg/ids/index.js';
 import { buildSpec, resolveArgs, type SpecInput, type ImageRuntimeConfig } from './oci-spec.js';
-import { writeEtcFiles } from './etc-files.js';
+import { writeEtcFiles, containerResolvConf } from './etc-files.js';
 import { initialState, type ContainerRecord } from './container-record.js';
 import { parseSignal } from './signals.js';
 import { RestartManager } from './restart-manager.js';
@@ -587,6 +587,7 @@ export class ContainerService {
     return {
       containerId: c.Id, name: c.Name.slice(1), hostname: c.Config.Hostname, networkMode: c.HostConfig.NetworkMode,
       endpoints: (c.NetworkingConfig.EndpointsConfig ?? {}) as Record<string, EndpointSettings>, ports: [],
+      ...(c.HostConfig.Dns?.length ? { dns: c.HostConfig.Dns } : {}),
     };
   }
 
@@ -608,7 +609,13 @@ export class ContainerService {
         throw new ForbiddenError(`endpoint with name ${c.Name.slice(1)} already exists in network ${n.Name}`);
       }
       const s = nets.checkSettings(n, settings);
-      if (c.State.Running && c.State.Pid > 0) await nets.connectRunning(this.#attachSpec(c), c.State.Pid, n, s);
+      if (c.State.Running && c.State.Pid > 0) {
+        const { dnsAdded } = await nets.connectRunning(this.#attachSpec(c), c.State.Pid, n, s);
+        if (dnsAdded) {
+          // Same inode (the file is bind-mounted into the container): rewrite, never replace.
+          await writeFile(c.ResolvConfPath, containerResolvConf({ dns: c.HostConfig.Dns, dnsSearch: c.HostConfig.DnsSearch, dnsOptions: c.HostConfig.DnsOptions, hostNetwork: false, embeddedDns: '127.0.0.11' }));
+        }
+      }
       c.NetworkingConfig = { EndpointsConfig: { ...eps, [n.Name]: s } as typeof c.NetworkingConfig.EndpointsConfig };
       this.#save(c);
       nets.publishEvent(n, 'connect', c.Id);

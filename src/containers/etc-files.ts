@@ -30,8 +30,8 @@ export function containerResolvConf(o: { dns?: string[] | null; dnsSearch?: stri
   if (o.dnsOptions?.length) options = o.dnsOptions;
   if (o.embeddedDns) {
     // The network's DNS server answers container names and forwards the rest to the
-    // host's resolvers; --dns servers follow it for when it cannot answer.
-    servers = ['127.0.0.11', ...(o.dns ?? [])];
+    // --dns servers, or the host's resolvers: only it is named, as docker does.
+    servers = ['127.0.0.11'];
     if (!options.some((x) => x.startsWith('ndots:'))) options = [...options, 'ndots:0'];
   }
   if (servers.length === 0) servers = ['8.8.8.8', '8.8.4.4'];

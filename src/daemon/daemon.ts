@@ -123,8 +123,10 @@ export class Daemon {
     let networks: NetworkService | undefined;
     const dns = new EmbeddedDns({
       records: {
-        lookup: (key, name, client) => (name.includes('.') ? networks?.lookup(key, name, client) : networks?.lookup(key, name, client) ?? []),
+        // A single-label name that is no container's is no one's: NXDOMAIN, not a query to the outside.
+        lookup: (key, name, client) => (name.includes('.') ? networks?.lookup(key, name, client) : networks?.lookup(key, name, client) ?? null),
         reverse: (key, ip) => networks?.reverse(key, ip),
+        upstreamsFor: (key, client) => networks?.upstreamsFor(key, client),
       },
       upstreams: () => hostResolvers(readHostFile('/etc/resolv.conf')),
       log: this.log.child({ component: 'dns' }),

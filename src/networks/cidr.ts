@@ -40,7 +40,7 @@ export function parseCidr(s: string, o: { strict?: boolean; what?: string } = {}
   const bits = /^\d{1,2}$/.test(bitsText) ? Number(bitsText) : NaN;
   if (ip === undefined || !(bits >= 0 && bits <= 32)) {
     if (s.includes(':')) throw new InvalidParameterError(`invalid ${what} ${s}: IPv6 is not supported by pier networks yet`);
-    throw new InvalidParameterError(`invalid CIDR address: ${s}`);
+    throw new InvalidParameterError(`invalid ${what} ${s}: invalid CIDR block notation`);
   }
   const base = (ip & mask(bits)) >>> 0;
   if (o.strict && base !== ip) {

@@ -17,8 +17,8 @@ export interface FwPort { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number
  * - prerouting/output: published ports, DNAT through two maps (a bound host
  *   address, or any local address for 0.0.0.0). Loopback is left to the
  *   userland proxy.
- * - postrouting: masquerade what leaves a non-internal bridge subnet for a
- *   non-pier interface.
+ * - postrouting: masquerade what leaves a non-internal bridge subnet for an
+ *   interface that is not one of this daemon's bridges.
  * - forward: routed traffic between this daemon's bridges is dropped
  *   (isolation), except within one bridge (br_netfilter hands bridged traffic
  *   to this hook with both names equal); internal networks reach nothing
@@ -37,7 +37,7 @@ export function tableScript(table: string, nets: readonly FwNetwork[], ports: re
     '  chain port-dnat { dnat ip to ip daddr . meta l4proto . th dport map @ports; dnat ip to meta l4proto . th dport map @ports-any; }',
     '  chain prerouting { type nat hook prerouting priority dstnat; policy accept; fib daddr type local jump port-dnat; }',
     '  chain output { type nat hook output priority -100; policy accept; ip daddr != 127.0.0.0/8 fib daddr type local jump port-dnat; }',
-    '  chain postrouting { type nat hook postrouting priority srcnat; policy accept; ip saddr @masq oifname != "pier*" masquerade; }',
+    '  chain postrouting { type nat hook postrouting priority srcnat; policy accept; ip saddr @masq oifname != @bridges masquerade; }',
     '  chain forward { type filter hook forward priority filter; policy accept; iifname . oifname @same accept; iifname @internal drop; oifname @internal drop; iifname @bridges oifname @bridges drop; }',
     '}',
   ];

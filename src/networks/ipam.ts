@@ -46,7 +46,7 @@ export function planPool(cfg: IpamConfig, subnet: Prefix): PoolPlan {
   let range = subnet;
   if (cfg.IPRange) {
     const r = parseCidr(cfg.IPRange, { strict: true, what: 'ip-range' });
-    if (!within(r, subnet)) throw new InvalidParameterError(`Invalid pool request: ip-range ${cfg.IPRange} is not within subnet ${sub}`);
+    if (!within(r, subnet)) throw new InvalidParameterError(`invalid ip-range ${cfg.IPRange}: parent subnet ${sub} doesn't contain ip-range`);
     range = r;
   }
   const reserved = new Set<number>();
@@ -57,8 +57,8 @@ export function planPool(cfg: IpamConfig, subnet: Prefix): PoolPlan {
   let gateway: number;
   if (cfg.Gateway) {
     const g = parseIPv4(cfg.Gateway);
-    if (g === undefined) throw new InvalidParameterError(`invalid gateway address ${cfg.Gateway}`);
-    if (!contains(subnet, g)) throw new InvalidParameterError(`Invalid address ${cfg.Gateway}: It does not belong to any of this network's subnets`);
+    if (g === undefined) throw new InvalidParameterError(`invalid gateway ${cfg.Gateway}: invalid IP address`);
+    if (!contains(subnet, g)) throw new InvalidParameterError(`invalid gateway ${cfg.Gateway}: parent subnet ${sub} doesn't contain this address`);
     gateway = g;
   } else {
     gateway = (subnet.base + (subnet.bits <= 30 ? 1 : 0)) >>> 0;
@@ -66,7 +66,8 @@ export function planPool(cfg: IpamConfig, subnet: Prefix): PoolPlan {
   reserved.add(gateway);
   for (const [name, a] of Object.entries(cfg.AuxiliaryAddresses ?? {})) {
     const ip = parseIPv4(a);
-    if (ip === undefined || !contains(subnet, ip)) throw new InvalidParameterError(`invalid auxiliary address ${name}=${a}: not within subnet ${sub}`);
+    if (ip === undefined) throw new InvalidParameterError(`invalid auxiliary address ${name}: invalid IP address`);
+    if (!contains(subnet, ip)) throw new InvalidParameterError(`invalid auxiliary address ${name}: parent subnet ${sub} doesn't contain this address`);
     reserved.add(ip);
   }
   return { subnet, range, gateway, reserved };
@@ -109,3 +110,18 @@ export function checkStaticAddress(plan: PoolPlan, ipText: string, used: Readonl
 }
 
 export { formatIPv4, formatCidr };
+
+/**
+ * docker's ValidateIPAM: every subnet, range, gateway and aux address checked,
+ * all complaints reported together (one per line).
+ */
+export function validateIpam(configs: readonly IpamConfig[]): void {
+  const errs: string[] = [];
+  for (const c of configs) {
+    if (!c.Subnet) continue;
+    let subnet;
+    try { subnet = parseCidr(c.Subnet, { strict: true }); } catch (err) { errs.push((err as Error).message); continue; }
+    try { planPool(c, subnet); } catch (err) { errs.push((err as Error).message); }
+  }
+  if (errs.length) throw new InvalidParameterError(errs.join('\n'));
+}

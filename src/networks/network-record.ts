@@ -49,6 +49,8 @@ export interface EndpointRecord {
   hostIf?: string;
   /** Static address asked for with --ip. */
   staticIP?: string;
+  /** The container's --dns servers: its embedded DNS forwards there instead of the host's resolvers. */
+  dns?: string[];
   /** The container's published ports, on its first bridge endpoint. */
   ports?: PortMapping[];
 }

@@ -8,7 +8,7 @@ import { bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, lin
 import type { Cluster, RemoteEndpoint } from './overlay/cluster.js';
 import { floodLines, memberSlice, overlayDefaultSubnet, overlayNetworkId, overlayVni, vxlanLines, vxlanName } from './overlay/overlay-plan.js';
 import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } from './cidr.js';
-import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planPool, type IpamConfig, type PoolPlan } from './ipam.js';
+import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planPool, validateIpam, type IpamConfig, type PoolPlan } from './ipam.js';
 import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
 import { Firewall, type FwNetwork, type FwPort } from './firewall.js';
 import { bridgeCreateLines, containerSideLines, macFor, macvlanJoinLines, vethJoinLines } from './links.js';
@@ -52,6 +52,8 @@ export interface AttachSpec {
   networkMode: string;
   endpoints: Record<string, EndpointSettings>;
   ports: PortRequest[];
+  /** --dns servers, the upstreams of the embedded DNS for this container. */
+  dns?: string[];
 }
 
 /** What the container needs written in its /etc before it runs. */
@@ -251,6 +253,11 @@ export class NetworkService {
     if (req.EnableIPv6) throw new InvalidParameterError('IPv6 networks are not supported by pier yet');
     const opts = { ...(req.Options ?? {}) };
     const configs = (req.IPAM?.Config ?? []).map((c) => ({ ...c }));
+    try {
+      validateIpam(configs);
+    } catch (err) {
+      throw new InvalidParameterError(`invalid network config:\n${messageOf(err)}`);
+    }
     for (const c of configs) if (!c.Subnet && (c.Gateway || c.IPRange)) throw new InvalidParameterError('ipam config without a subnet cannot have a gateway or ip-range');
     const subnets = parseSubnets(configs);
     const taken = this.#takenPrefixes();
@@ -465,11 +472,16 @@ export class NetworkService {
     const out: Record<string, EndpointSettings> = {};
     const mode = networkMode === 'default' || networkMode === '' ? 'bridge' : networkMode;
     if (mode.startsWith('container:')) return out;
-    const primary = this.get(mode);
+    // docker accepts a network that does not exist yet ("might not exist when the
+    // container is created") and fails the start: a 404 here would make the docker
+    // CLI think the image is missing and try to pull it.
+    const primary = this.tryGet(mode);
     const entries = Object.entries(endpoints ?? {});
-    if (!entries.some(([k]) => k === mode || k === primary.Id || k === primary.Name)) entries.unshift([primary.Name, {}]);
+    if (!entries.some(([k]) => k === mode || k === primary?.Id || k === primary?.Name)) entries.unshift([primary?.Name ?? mode, {}]);
     for (const [key, s0] of entries) {
-      const n = this.get(key === 'default' ? 'bridge' : key);
+      const n = this.tryGet(key === 'default' ? 'bridge' : key);
+      if (!n) { out[key] = { ...(s0 ?? {}) }; continue; }
+      if (!primary) throw new NotFoundError(`network ${mode} not found`);
       if ((n.Name === 'host' || n.Name === 'none') && n.Id !== primary.Id) throw new InvalidParameterError(`container cannot be connected to multiple networks with one of the networks in private (none) mode`);
       out[n.Name] = this.checkSettings(n, s0 ?? {});
     }
@@ -558,6 +570,7 @@ export class NetworkService {
       IPv4Address: `${formatIPv4(ip)}/${plan.subnet.bits}`, MacAddress: s.MacAddress || macFor(ip),
       Gateway: wantGateway ? formatIPv4(plan.gateway) : '', Aliases: aliases, DNSNames: isBridge && !this.isPredefined(n) ? dnsNames : [],
       ifname, ...(isBridge ? { hostIf: `pierv${id.slice(0, 10)}` } : {}), ...(want ? { staticIP: want } : {}),
+      ...(spec.dns?.length ? { dns: spec.dns } : {}),
     };
     this.#eps.insert(id, ep);
     this.#index(ep);
@@ -571,11 +584,13 @@ export class NetworkService {
    */
   async attach(containerId: string, pid: number, ports: PortRequest[], o: { name?: string } = {}): Promise<void> {
     const eps = this.#byContainer.get(containerId) ?? [];
-    if (eps.length) await this.#plumb(eps, pid, true);
+    const dnsEp = eps.find((e) => { const n = this.tryGet(e.NetworkID); return n !== undefined && this.#hasDns(n); });
+    if (eps.length) await this.#plumb(eps, pid, true, dnsEp);
     if (ports.length) await this.#publish(containerId, eps, ports, o.name ?? containerId);
   }
 
-  async #plumb(eps: readonly EndpointRecord[], pid: number, loopback: boolean): Promise<void> {
+  /** `dnsEp`: the endpoint whose network's DNS server 127.0.0.11 is redirected to, when it is set up now. */
+  async #plumb(eps: readonly EndpointRecord[], pid: number, loopback: boolean, dnsEp: EndpointRecord | undefined): Promise<void> {
     const host: string[] = [];
     const inside: string[] = loopback ? ['link set lo up'] : [];
     for (const ep of eps) {
@@ -592,7 +607,6 @@ export class NetworkService {
     await ipBatch(host);
     // docker's resolver address: 127.0.0.11 inside the container is DNATed to the DNS
     // server on the network's gateway (nginx's `resolver 127.0.0.11` and the like work).
-    const dnsEp = loopback ? eps.find((e) => { const n = this.tryGet(e.NetworkID); return n !== undefined && this.#hasDns(n); }) : undefined;
     const dnsAt = dnsEp ? this.tryGet(dnsEp.NetworkID)?.IPAM.Config[0]?.Gateway : undefined;
     if (dnsEp && dnsAt) {
       await netnsSetup(pid, { ip: inside, sysctls: { [`net.ipv4.conf.${dnsEp.ifname}.route_localnet`]: '1' }, nft: resolverRedirect(dnsAt) });
@@ -695,21 +709,25 @@ export class NetworkService {
   }
 
   /** Joins a running container to one more network (docker network connect). */
-  async connectRunning(spec: AttachSpec, pid: number, n: NetworkRecord, s: EndpointSettings): Promise<void> {
+  async connectRunning(spec: AttachSpec, pid: number, n: NetworkRecord, s: EndpointSettings): Promise<{ dnsAdded: boolean }> {
     if (n.Driver === 'host' || n.Driver === 'null') throw new ForbiddenError(`container cannot be disconnected from host network or connected to host network`);
     const current = this.#byContainer.get(spec.containerId) ?? [];
     const used = new Set(current.map((e) => e.ifname));
     let i = 0;
     while (used.has(`eth${i}`)) i++;
+    // docker starts the embedded resolver for a container that joins its first network with one.
+    const hadDns = current.some((e) => { const m = this.tryGet(e.NetworkID); return m !== undefined && this.#hasDns(m); });
+    const addsDns = !hadDns && this.#hasDns(n);
     const ep = this.#allocate(n, s, spec, `eth${i}`, !current.some((e) => e.Gateway) && !n.Internal);
     try {
-      await this.#plumb([ep], pid, false);
+      await this.#plumb([ep], pid, false, addsDns ? ep : undefined);
     } catch (err) {
       this.#eps.delete(ep.Id);
       this.#unindex(ep);
       if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
       throw err;
     }
+    return { dnsAdded: addsDns };
   }
 
   /** Takes a running container off one network (docker network disconnect). */
@@ -760,6 +778,12 @@ export class NetworkService {
       }
     }
     return undefined;
+  }
+
+  /** A container's --dns servers, for the queries its embedded DNS forwards. */
+  upstreamsFor(networkId: string, clientIp: string): string[] | undefined {
+    const ep = this.#endpointsOn(networkId).find((e) => e.IPv4Address.split('/')[0] === clientIp);
+    return ep?.dns?.length ? ep.dns : undefined;
   }
 
   reverse(networkId: string, ip: string): string | undefined {

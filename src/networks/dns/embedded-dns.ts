@@ -202,14 +202,14 @@ export class EmbeddedDns {
       const local = answerLocally(this.#o.records, { key: l.key, clientIp, query, rotation: this.#rotation });
       if (local !== undefined) return local;
       if (!l.forward) return errorReply(query, RCODE_SERVFAIL);
-      return await this.#forward(l, msg, query, transport);
+      return await this.#forward(l, msg, query, transport, clientIp);
     } catch (err) {
       log.warn('dns query failed', { key: l.key, client: clientIp, transport, err });
       try { return errorReply(query, RCODE_SERVFAIL); } catch { return undefined; }
     }
   }
 
-  async #forward(l: Listener, msg: Buffer, query: DecodedPacket, transport: Transport): Promise<Buffer> {
+  async #forward(l: Listener, msg: Buffer, query: DecodedPacket, transport: Transport, clientIp: string): Promise<Buffer> {
     const log = this.#o.log;
     if (l.inflight >= MAX_INFLIGHT) {
       log.debug('dns too many forwards in flight', { key: l.key, limit: MAX_INFLIGHT });
@@ -217,7 +217,7 @@ export class EmbeddedDns {
     }
     l.inflight++;
     try {
-      for (const up of this.#upstreams(l)) {
+      for (const up of this.#upstreams(l, clientIp)) {
         if (l.closed) break;
         try {
           const o = { timeoutMs: this.#timeoutMs, signal: l.abort.signal };
@@ -232,9 +232,9 @@ export class EmbeddedDns {
     }
   }
 
-  #upstreams(l: Listener): Upstream[] {
+  #upstreams(l: Listener, clientIp: string): Upstream[] {
     const out: Upstream[] = [];
-    for (const s of this.#o.upstreams()) {
+    for (const s of this.#o.records.upstreamsFor?.(l.key, clientIp) ?? this.#o.upstreams()) {
       const up = parseUpstream(s);
       if (up === undefined) {
         this.#o.log.debug('dns ignoring unparsable upstream', { key: l.key, upstream: s });

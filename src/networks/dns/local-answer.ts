@@ -11,6 +11,7 @@ import type { DnsRecords } from './dns-records.js';
 export const LOCAL_TTL = 600;
 
 export const RCODE_SERVFAIL = 2;
+export const RCODE_NXDOMAIN = 3;
 export const RCODE_NOTIMP = 4;
 
 export interface LocalQuery {
@@ -44,6 +45,7 @@ export function answerLocally(records: DnsRecords, q: LocalQuery): Buffer | unde
 
   const addrs = records.lookup(q.key, name, q.clientIp);
   if (addrs === undefined) return undefined;
+  if (addrs === null) return reply(q.query, question, RCODE_NXDOMAIN, []);
   // Any other type for a name of ours gets NOERROR with nothing in it: an NXDOMAIN for
   // AAAA would make resolvers give up on the name before they try A.
   if (question.type !== 'A') return reply(q.query, question, 0, []);
