@@ -310,3 +310,27 @@ test('listening twice on one key is a ConflictError', async (t) => {
   const { dns } = await start(t);
   await assert.rejects(dns.listen('net1', HOST, { port: 0 }), ConflictError);
 });
+
+test('null from records is NXDOMAIN, answered here and never forwarded', async (t) => {
+  const up = await fakeUpstream(t, answerWith('198.51.100.7'));
+  const records: DnsRecords = { lookup: () => null, reverse: () => undefined };
+  const { port } = await start(t, { records, upstreams: [up.addr] });
+  const reply = decode(await udpAsk(t, port, query('nosuchcontainer')));
+  assert.equal(rcodeOf(reply), 'NXDOMAIN');
+  assert.deepEqual(reply.answers, []);
+  assert.equal(up.udp.length, 0, 'the upstream never saw the query');
+});
+
+test('a client with its own upstreams (--dns) is forwarded there, not to the default ones', async (t) => {
+  const mine = await fakeUpstream(t, answerWith('198.51.100.8'));
+  const theirs = await fakeUpstream(t, answerWith('198.51.100.7'));
+  const records: DnsRecords = {
+    lookup: () => undefined, reverse: () => undefined,
+    upstreamsFor: (key, clientIp) => (key === 'net1' && clientIp === HOST ? [mine.addr] : undefined),
+  };
+  const { port } = await start(t, { records, upstreams: [theirs.addr] });
+  const reply = decode(await udpAsk(t, port, query('example.com')));
+  assert.deepEqual(reply.answers?.map((a) => a.type === 'A' && a.data), ['198.51.100.8']);
+  assert.equal(theirs.udp.length, 0);
+  assert.equal(mine.udp.length, 1);
+});
