@@ -25,7 +25,7 @@ import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.
 import { portRequests, validatePortBindings, type NetworkService, type NetPlan, type EndpointSettings, type AttachSpec } from '../networks/index.js';
 
 /** What containers ask of the networks. */
-export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent' | 'hold'>;
+export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent' | 'hold' | 'forget'>;
 
 export interface ContainerServiceOptions {
   store: Store;
@@ -522,6 +522,7 @@ export class ContainerService {
       // before any other operation on the container, and a crash in between leaves only
       // host objects that reconcile() collects.
       if (oom) this.#event(c, 'oom');
+      this.#o.networks?.forget(id);
       if (c.HostConfig.AutoRemove) {
         this.#t.delete(id);
         this.#event(c, 'die', { exitCode: String(code) });

@@ -93,6 +93,8 @@ export class NetworkService {
   readonly #defaultBridge: string;
   #bridgeTimer: NodeJS.Timeout | undefined;
   #holds = 0;
+  /** Endpoints forget() took out of the records whose host side release() has not freed yet. */
+  readonly #forgotten = new Map<string, EndpointRecord[]>();
 
   constructor(o: NetworkServiceOptions) {
     this.#o = o;
@@ -651,15 +653,29 @@ export class NetworkService {
   }
 
   /** Everything a container's endpoints hold: ports, addresses, host links. Never throws. */
+  /**
+   * Takes a stopped container's endpoints out of the records (network inspect,
+   * DNS, IPAM) at once, synchronously; release() then frees the host side.
+   * The container answers its waiters in between, so `run --rm` returns with
+   * the network already showing it gone, as docker's does.
+   */
+  forget(containerId: string): void {
+    const eps = this.#byContainer.get(containerId);
+    if (!eps?.length) return;
+    this.#forgotten.set(containerId, [...(this.#forgotten.get(containerId) ?? []), ...eps]);
+    for (const ep of [...eps]) { this.#eps.delete(ep.Id); this.#unindex(ep); }
+  }
+
   async release(containerId: string): Promise<void> {
-    const eps = this.#byContainer.get(containerId) ?? [];
+    this.forget(containerId);
+    const eps = this.#forgotten.get(containerId) ?? [];
+    this.#forgotten.delete(containerId);
     const proxies = this.#proxies.get(containerId) ?? [];
     const ports = this.#ports.get(containerId) ?? [];
     this.#proxies.delete(containerId);
     this.#ports.delete(containerId);
     await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     if (ports.length) await this.firewall.removePorts(ports.map(toFw));
-    for (const ep of eps) { this.#eps.delete(ep.Id); this.#unindex(ep); }
     // A veth goes with the container's netns, which the kernel tears down moments after
     // the last process exits: deleting it here would cost a fork on every exit. Only a
     // veth still there a little later (a process kept the netns) is deleted by hand.

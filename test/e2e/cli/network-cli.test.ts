@@ -102,7 +102,7 @@ test('pier network create passes IPAM, options, labels and flags through; inspec
   assertSameResult(v, kv, 'network inspect -v');
 });
 
-test('pier network create --ipv6 with an IPv6 subnet makes a dual-stack network', { skip }, async (t) => {
+test('pier network create --ipv6 with an IPv6 subnet makes a dual-stack network', { skip, todo: 'pierd has no IPv6 networks yet (README: what does not work)' }, async (t) => {
   t.after(() => removeNetworks('ni-v6'));
   await pier.ok('network', 'create', '--ipv6', '--subnet', 'fd42:231::/64', 'ni-v6');
   // docker 28 also gives it an IPv4 subnet from the default pools (IPv4 stays on)
