@@ -2,6 +2,7 @@ import type { ContainerService, ExecService } from '../containers/index.js';
 import type { ImageService } from '../images/index.js';
 import type { BuildService } from '../build/index.js';
 import type { NetworkService } from '../networks/index.js';
+import type { VolumeService } from '../volumes/index.js';
 
 /** The builder as the routes use it (loaded on first use: most daemons never build). */
 export type BuildBackend = Pick<BuildService, 'build' | 'prune' | 'hasContext'>;
@@ -21,6 +22,7 @@ export interface Backend {
   images: ImageService;
   builds: BuildBackend;
   networks: Pick<NetworkService, 'list' | 'get' | 'tryGet' | 'create' | 'remove' | 'endpointsOn' | 'endpointsOf' | 'portsOf' | 'isPredefined'>;
+  volumes: Pick<VolumeService, 'list' | 'get' | 'create' | 'remove' | 'prune' | 'size' | 'isAnonymous'>;
   events: EventBus;
   system: SystemProvider;
   log: Logger;

@@ -9,6 +9,7 @@
  */
 import { Router } from './router.js';
 import { networkRoutes } from './routes/networks.js';
+import { volumeRoutes } from './routes/volumes.js';
 import type { Backend } from './backend.js';
 import { systemRoutes } from './routes/system.js';
 import { containerRoutes } from './routes/containers.js';
@@ -31,5 +32,6 @@ export function buildRouter(b: Backend): Router {
   imageRoutes(r, b);
   buildRoutes(r, b);
   networkRoutes(r, b);
+  volumeRoutes(r, b);
   return r;
 }

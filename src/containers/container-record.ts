@@ -1,6 +1,7 @@
 import type { ContainerConfig, ContainerState, HostConfig, MountPoint, NetworkingConfig } from '../pkg/engine/index.js';
 import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { TaskInfo } from '../runtime/index.js';
+import type { ContainerVolume } from './container-volumes.js';
 
 /**
  * The durable record of a container (what `store` keeps). The running process
@@ -38,6 +39,10 @@ export interface ContainerRecord {
     hasBeenStarted: boolean;
     /** Seconds the last run lasted, for the restart backoff reset. */
     runtime: string;
+    /** Named and anonymous volumes, resolved at create. */
+    volumes?: ContainerVolume[];
+    /** Bind mounts taken over by --volumes-from. */
+    extraBinds?: string[];
   };
 }
 

@@ -22,6 +22,7 @@ import { ContainerViews } from './container-views.js';
 import { validateHostConfig } from './validate-host-config.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
+import { planVolumes, mountPoints, copyUp, type ContainerVolume, type Volumes } from './container-volumes.js';
 import { portRequests, validatePortBindings, type NetworkService, type NetPlan, type EndpointSettings, type AttachSpec } from '../networks/index.js';
 
 /** What containers ask of the networks. */
@@ -44,6 +45,8 @@ export interface ContainerServiceOptions {
   seccompProfile?: unknown;
   /** Absent in unit tests: every container then runs with --network none semantics. */
   networks?: ContainerNetworks;
+  /** Absent in unit tests: named and anonymous volumes are then refused. */
+  volumes?: Volumes;
 }
 
 export interface CreateRequest {
@@ -94,6 +97,8 @@ export class ContainerService {
   /** Running containers with a log max-size, checked for rotation every second. */
   readonly #rotating = new Map<string, RotationPolicy>();
   readonly #rotationTimer: NodeJS.Timeout;
+  /** Volumes each running container acquired (released exactly once when it stops). */
+  readonly #acquired = new Map<string, string[]>();
 
   constructor(o: ContainerServiceOptions) {
     this.#o = o;
@@ -217,6 +222,16 @@ export class ContainerService {
       }
       if (!name) name = `/${id.slice(0, 12)}`;
     }
+    let planned: { volumes: ContainerVolume[]; binds: string[] } = { volumes: [], binds: [] };
+    if (this.#o.volumes) {
+      planned = await planVolumes({
+        hostConfig, imageVolumes: Object.keys(imgCfg.Volumes ?? {}), volumes: this.#o.volumes,
+        volumesFrom: (ref) => { const src = this.get(ref); return { Id: src.Id, HostConfig: src.HostConfig, volumes: src.pier.volumes ?? [] }; },
+      });
+    }
+    const dropPlanned = async (): Promise<void> => {
+      for (const v of planned.volumes) if (v.anonymous) await this.#o.volumes?.remove(v.name, { force: true }).catch(() => undefined);
+    };
     const dir = this.containerDir(id);
     const snapshotKey = `container-${id}`;
     const now = new Date().toISOString();
@@ -227,8 +242,12 @@ export class ContainerService {
       Id: id, Name: name, Created: now, Path: args[0] ?? '', Args: args.slice(1), Config: cfg, HostConfig: hostConfig,
       NetworkingConfig: { EndpointsConfig: endpoints }, Image: image.id, State: initialState(), RestartCount: 0, ExecIDs: null,
       Platform: 'linux', Driver: 'overlay2', LogPath: join(dir, 'ctr.log'), ResolvConfPath: join(dir, 'resolv.conf'),
-      HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'), Mounts: [],
-      pier: { snapshotKey, manuallyStopped: false, hasBeenStarted: false, runtime: '' },
+      HostnamePath: join(dir, 'hostname'), HostsPath: join(dir, 'hosts'),
+      Mounts: mountPoints(hostConfig, planned.volumes, planned.binds, (n) => this.#o.volumes?.tryGet(n)?.Mountpoint ?? ''),
+      pier: {
+        snapshotKey, manuallyStopped: false, hasBeenStarted: false, runtime: '',
+        ...(planned.volumes.length ? { volumes: planned.volumes } : {}), ...(planned.binds.length ? { extraBinds: planned.binds } : {}),
+      },
     };
     // Host objects first, then the record: a crash in between leaves only garbage for GC.
     await mkdir(dir, { recursive: true });
@@ -236,6 +255,7 @@ export class ContainerService {
       await this.#o.snapshots.prepare(snapshotKey, this.#o.images.topLayer(image));
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
+      await dropPlanned();
       throw err;
     }
     for (let attempt = 0; ; attempt++) {
@@ -251,6 +271,7 @@ export class ContainerService {
         }
         await this.#o.snapshots.remove(snapshotKey).catch(() => undefined);
         await rm(dir, { recursive: true, force: true });
+        await dropPlanned();
         if (err instanceof ConflictError) {
           const other = this.#t.getBy('name', rec.Name);
           throw this.#nameConflict(rec.Name, other?.Id ?? '');
@@ -333,7 +354,8 @@ export class ContainerService {
           });
         if (joined) await writeFile(etc.hostname, c.Config.Hostname + '\n');
         mark('etc');
-        const si = await this.specInput(c, image, etc);
+        const vols = await this.#acquireVolumes(c, rootfs);
+        const si = { ...(await this.specInput(c, image, etc)), volumes: vols };
         mark('input');
         const spec = buildSpec(si);
         mark('spec');
@@ -432,7 +454,8 @@ export class ContainerService {
       network = { mode: 'netns', path: `/proc/${other.State.Pid}/ns/net` };
     }
     const input: SpecInput = {
-      id: c.Id, config: c.Config, image: imgCfg, hostConfig: c.HostConfig, rootfs: this.rootfsDir(c.Id),
+      id: c.Id, config: c.Config, image: imgCfg, rootfs: this.rootfsDir(c.Id),
+      hostConfig: c.pier.extraBinds?.length ? { ...c.HostConfig, Binds: [...(c.HostConfig.Binds ?? []), ...c.pier.extraBinds] } : c.HostConfig,
       hostname: c.Config.Hostname,
       etc: etc ?? { hostname: c.HostnamePath, hosts: c.HostsPath, resolvConf: c.ResolvConfPath },
       network, cgroupsPath: this.cgroupsPath(c.Id), cgroupVersion: this.#o.cgroups.version, daemonCaps: this.#o.daemonCaps,
@@ -530,6 +553,7 @@ export class ContainerService {
         this.#resolveWaiters(id, ['next-exit', 'not-running', 'removed'], { StatusCode: code, Error: null });
         await this.#cleanupTask(withTask);
         await this.#removeHostObjects(c);
+        await this.#removeAnonymousVolumes(c);
         return;
       }
       this.#save(c);
@@ -577,6 +601,49 @@ export class ContainerService {
     await unmount(this.rootfsDir(c.Id)).catch((err: unknown) => this.log.warn('rootfs unmount failed', { container: c.Id, err: messageOf(err) }));
     removeCgroup(this.#o.cgroups, this.cgroupsPath(c.Id));
     await this.#o.networks?.release(c.Id);
+    await this.#releaseVolumes(c.Id);
+  }
+
+  /** Host paths of a starting container's volumes; a new empty volume first gets the image's files. */
+  async #acquireVolumes(c: ContainerRecord, rootfs: string): Promise<{ source: string; destination: string; readOnly: boolean }[]> {
+    const vs = this.#o.volumes;
+    const list = c.pier.volumes ?? [];
+    if (!vs || list.length === 0) return [];
+    const out: { source: string; destination: string; readOnly: boolean }[] = [];
+    const taken: string[] = [];
+    this.#acquired.set(c.Id, taken);
+    for (const v of list) {
+      const base = await vs.acquire(v.name);
+      taken.push(v.name);
+      let source = base;
+      if (v.subpath) {
+        source = join(base, v.subpath);
+        if (!existsSync(source)) throw new InvalidParameterError(`cannot access path ${source}: no such file or directory`);
+      } else {
+        await copyUp(rootfs, v, base);
+      }
+      out.push({ source, destination: v.destination, readOnly: v.readOnly });
+    }
+    return out;
+  }
+
+  async #releaseVolumes(id: string): Promise<void> {
+    const names = this.#acquired.get(id);
+    this.#acquired.delete(id);
+    for (const n of names ?? []) await this.#o.volumes?.releaseMount(n).catch(() => undefined);
+  }
+
+  /** Anonymous volumes go with their container on `rm -v` and `--rm` (docker's rule); named ones stay. */
+  async #removeAnonymousVolumes(c: ContainerRecord): Promise<void> {
+    for (const v of c.pier.volumes ?? []) {
+      if (!v.anonymous) continue;
+      await this.#o.volumes?.remove(v.name).catch((err: unknown) => this.log.debug('anonymous volume kept', { volume: v.name, err: messageOf(err) }));
+    }
+  }
+
+  /** Containers (any state) that name a volume: such a volume is in use. */
+  usingVolume(name: string): string[] {
+    return this.#t.all().filter((c) => (c.pier.volumes ?? []).some((v) => v.name === name)).map((c) => c.Id);
   }
 
   /** Keeps the default bridge while a caller runs many short containers (a build). */
@@ -792,7 +859,7 @@ export class ContainerService {
       c.pier.manuallyStopped = true;
       this.#save(c);
       if (c.State.Status === 'restarting') {
-        await this.exclusive(c.Id, async () => { await this.#removeNow(this.get(c.Id)); });
+        await this.exclusive(c.Id, async () => { await this.#removeNow(this.get(c.Id), o.volumes); });
         return;
       }
       const exited = this.wait(c.Id, 'not-running');
@@ -804,16 +871,17 @@ export class ContainerService {
       const cur = this.tryGet(c.Id);
       if (!cur) return; // AutoRemove got there first
       if (cur.State.Running) throw new ConflictError(`cannot remove container "${cur.Name}": could not kill: container did not stop`);
-      await this.#removeNow(cur);
+      await this.#removeNow(cur, o.volumes);
     });
   }
 
   /** Deletes everything a container owns; record last-but-one, event last. */
-  async #removeNow(c: ContainerRecord): Promise<void> {
+  async #removeNow(c: ContainerRecord, volumes = c.HostConfig.AutoRemove): Promise<void> {
     this.restarts.cancel(c.Id);
     await this.#cleanupTask(c);
     this.#t.delete(c.Id);
     await this.#removeHostObjects(c);
+    if (volumes) await this.#removeAnonymousVolumes(c);
     this.#event(c, 'destroy');
     this.#resolveWaiters(c.Id, ['removed', 'next-exit', 'not-running'], { StatusCode: c.State.ExitCode, Error: null });
   }

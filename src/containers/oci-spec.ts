@@ -32,6 +32,8 @@ export interface SpecInput {
   hostname: string;
   /** Host paths of the files bound at /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etc: { hosts: string; hostname: string; resolvConf: string };
+  /** Volumes (named and anonymous), resolved by the container to host directories. */
+  volumes?: readonly { source: string; destination: string; readOnly: boolean }[];
   /** none → a new netns with only lo; netns → join that namespace file; host → the host's. */
   network: { mode: 'none' } | { mode: 'host' } | { mode: 'netns'; path: string };
   /** cgroupfs path, e.g. `/pier/<id>`. */
@@ -169,8 +171,7 @@ function mountFromSpec(m: MountSpec, host: HostProbe): Mount {
       propagation: b?.Propagation ?? '', nonRecursive: b?.NonRecursive === true,
     });
   }
-  // TODO(#8): named and anonymous volumes.
-  throw new NotImplementedError(`mount type ${JSON.stringify(m.Type)} is not supported yet`);
+  throw new NotImplementedError(`mount type ${JSON.stringify(m.Type)} is not supported`);
 }
 
 /** --tmpfs, -v binds, --mount and the /etc files, in docker's order (parents before children). */
@@ -183,12 +184,14 @@ function containerMounts(input: SpecInput, host: HostProbe): Mount[] {
   }
   for (const raw of h.Binds ?? []) {
     const v = parseVolumeSpec(raw);
-    // TODO(#8): named and anonymous volumes.
-    if (v.kind === 'volume') throw new NotImplementedError(`volumes are not supported yet: ${JSON.stringify(raw)}`);
+    if (v.kind === 'volume') continue; // resolved by the container into input.volumes
     if (!host.exists(v.source)) host.mkdirAll(v.source); // docker creates a missing -v host directory
     user.push(bindMount(v));
   }
-  for (const m of h.Mounts ?? []) user.push(mountFromSpec(m, host));
+  for (const m of h.Mounts ?? []) if (m.Type !== 'volume') user.push(mountFromSpec(m, host));
+  for (const v of input.volumes ?? []) {
+    user.push(bindMount({ source: v.source, destination: v.destination, readOnly: v.readOnly, propagation: '', nonRecursive: false }));
+  }
   const seen = new Set<string>();
   for (const m of user) {
     if (seen.has(m.destination)) throw new InvalidParameterError(`Duplicate mount point: ${m.destination}`);

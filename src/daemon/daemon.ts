@@ -15,6 +15,7 @@ import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
 import { NetworkService, EmbeddedDns, hostResolvers, Cluster } from '../networks/index.js';
+import { VolumeService } from '../volumes/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
@@ -146,9 +147,14 @@ export class Daemon {
     });
     this.#networks = networks;
     await networks.start();
+    const volumes = new VolumeService({
+      store, events, log: this.log.child({ component: 'volumes' }), root: join(cfg.dataRoot, 'volumes'),
+      usedBy: (name) => containers?.usingVolume(name) ?? [],
+    });
+    await volumes.start();
     containers = new ContainerService({
       store, images, snapshots, runtimes, defaultRuntime: cfg.defaultRuntime, events, log: this.log.child({ component: 'containers' }),
-      dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(), networks,
+      dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(), networks, volumes,
       ...(cfg.initPath ? { initPath: cfg.initPath } : {}),
       ...(seccompProfile !== undefined ? { seccompProfile } : {}),
     });
@@ -177,7 +183,7 @@ export class Daemon {
       hasContext: (key) => this.#builds?.hasContext(key) ?? false,
     };
     const backend: Backend = {
-      containers: c, execs, images, builds, networks, events, log: this.log.child({ component: 'api' }),
+      containers: c, execs, images, builds, networks, volumes, events, log: this.log.child({ component: 'api' }),
       system: {
         version: () => this.#version(),
         info: () => this.#info(c, images, cgroups.version),

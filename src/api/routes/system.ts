@@ -5,6 +5,7 @@ import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
 import type { EngineEvent } from '../../events/index.js';
 import { statusText } from '../../containers/index.js';
+import { volumeView } from './volumes.js';
 
 const PING_HEADERS = {
   ...COMMON_HEADERS,
@@ -85,7 +86,8 @@ export function systemRoutes(r: Router, b: Backend): void {
     const layers = new Map<string, number>();
     for (const img of images) img.chainIds.forEach((id, i) => layers.set(id, img.layerSizes[i] ?? 0));
     const LayersSize = [...layers.values()].reduce((a, n) => a + n, 0);
-    return { json: { LayersSize, Images: imageViews, Containers: containerViews, Volumes: [], BuildCache: [], BuilderSize: 0 } };
+    const volumeViews = await Promise.all(b.volumes.list().map(async (v) => volumeView(v, { Size: await b.volumes.size(v), RefCount: b.containers.usingVolume(v.Name).length })));
+    return { json: { LayersSize, Images: imageViews, Containers: containerViews, Volumes: volumeViews, BuildCache: [], BuilderSize: 0 } };
   });
   r.get('/events', async (ctx) => {
     const res = ctx.res;

@@ -1,0 +1,236 @@
+import { mkdir, readdir, rm, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConflictError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
+import type { Store, Table } from '../store/index.js';
+import type { EventBus } from '../events/index.js';
+import type { Logger } from '../pkg/log/index.js';
+import { newId } from '../pkg/ids/index.js';
+import { exec, isMounted, unmount } from '../kernel/index.js';
+
+/** docker's label on volumes made for one container (`-v /path`, an image's VOLUME). */
+export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** A volume as stored and served (docker's volume.Volume minus UsageData). */
+export interface VolumeRecord {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt: string;
+  Labels: Record<string, string>;
+  Scope: 'local';
+  Options: Record<string, string> | null;
+}
+
+export interface VolumeServiceOptions {
+  store: Store;
+  events: EventBus;
+  log: Logger;
+  /** `<data-root>/volumes`: each volume's data is `<root>/<name>/_data`, as docker lays it out. */
+  root: string;
+  /** Containers naming a volume (any state): such a volume is in use. */
+  usedBy: (name: string) => string[];
+}
+
+export interface CreateVolumeRequest {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+}
+
+/**
+ * Volumes of the local driver: a directory under the data root, or, with
+ * `-o type= -o device= -o o=`, a filesystem mounted there while containers
+ * use it (docker's local driver options). Records first, directories after;
+ * a directory no record names is garbage that start() collects.
+ */
+export class VolumeService {
+  readonly #o: VolumeServiceOptions;
+  readonly #t: Table<VolumeRecord>;
+  /** Running users per volume with mount options: mounted on the first, unmounted after the last. */
+  readonly #active = new Map<string, number>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(o: VolumeServiceOptions) {
+    this.#o = o;
+    this.#t = o.store.table<VolumeRecord>('volumes');
+  }
+
+  /** Collects directories no record names and unmounts what a killed daemon left mounted. */
+  async start(): Promise<void> {
+    await mkdir(this.#o.root, { recursive: true, mode: 0o701 });
+    for (const name of await readdir(this.#o.root).catch(() => [] as string[])) {
+      const dir = join(this.#o.root, name);
+      if (!this.#t.get(name)) {
+        if (await isMounted(join(dir, '_data'))) await unmount(join(dir, '_data')).catch(() => undefined);
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  get(name: string): VolumeRecord {
+    const v = this.#t.get(name);
+    if (!v) throw new NotFoundError(`get ${name}: no such volume`);
+    return v;
+  }
+
+  tryGet(name: string): VolumeRecord | undefined { return this.#t.get(name); }
+  list(): VolumeRecord[] { return this.#t.all(); }
+  isAnonymous(v: VolumeRecord): boolean { return ANONYMOUS_LABEL in v.Labels; }
+
+  /**
+   * docker's create: a name already taken returns that volume (a second
+   * `docker volume create x` succeeds), unless the options differ.
+   */
+  async create(req: CreateVolumeRequest, o: { anonymous?: boolean } = {}): Promise<VolumeRecord> {
+    const driver = req.Driver || 'local';
+    if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+    const name = req.Name || newId();
+    if (!NAME_RE.test(name)) {
+      throw new InvalidParameterError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+    }
+    const opts = req.DriverOpts && Object.keys(req.DriverOpts).length ? { ...req.DriverOpts } : null;
+    validateLocalOpts(opts);
+    const existing = this.#t.get(name);
+    if (existing) {
+      if (JSON.stringify(existing.Options ?? {}) !== JSON.stringify(opts ?? {}) && opts) {
+        throw new ConflictError(`create ${name}: volume already exists with different options`);
+      }
+      return existing;
+    }
+    const labels = { ...(req.Labels ?? {}), ...(o.anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
+    const rec: VolumeRecord = {
+      Name: name, Driver: 'local', Mountpoint: join(this.#o.root, name, '_data'), CreatedAt: rfc3339Now(),
+      Labels: labels, Scope: 'local', Options: opts,
+    };
+    this.#t.insert(name, rec);
+    try {
+      await mkdir(rec.Mountpoint, { recursive: true, mode: 0o755 });
+    } catch (err) {
+      this.#t.delete(name);
+      throw err;
+    }
+    this.#o.events.publish({ Type: 'volume', Action: 'create', Actor: { ID: name, Attributes: { driver: 'local' } } });
+    return rec;
+  }
+
+  /** `volume rm`: refused while any container names it; `force` only forgives a missing volume. */
+  async remove(name: string, o: { force?: boolean } = {}): Promise<void> {
+    const v = this.#t.get(name);
+    if (!v) {
+      if (o.force) return;
+      throw new NotFoundError(`get ${name}: no such volume`);
+    }
+    const users = this.#o.usedBy(name);
+    if (users.length) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+    await this.#withLock(name, async () => {
+      this.#t.delete(name);
+      const data = v.Mountpoint;
+      if (await isMounted(data)) await unmount(data).catch((err: unknown) => this.#o.log.warn('volume unmount failed', { volume: name, err: messageOf(err) }));
+      await rm(join(this.#o.root, name), { recursive: true, force: true });
+    });
+    this.#o.events.publish({ Type: 'volume', Action: 'destroy', Actor: { ID: name, Attributes: { driver: 'local' } } });
+  }
+
+  /** `volume prune`: unused anonymous volumes, or every unused one with `all`. */
+  async prune(o: { all: boolean; keep: (v: VolumeRecord) => boolean }): Promise<{ deleted: string[]; reclaimed: number }> {
+    const deleted: string[] = [];
+    let reclaimed = 0;
+    for (const v of this.#t.all()) {
+      if (!o.all && !this.isAnonymous(v)) continue;
+      if (this.#o.usedBy(v.Name).length || o.keep(v)) continue;
+      const size = await this.size(v).catch(() => 0);
+      try {
+        await this.remove(v.Name);
+        deleted.push(v.Name);
+        reclaimed += size;
+      } catch (err) {
+        this.#o.log.warn('volume prune: could not remove', { volume: v.Name, err: messageOf(err) });
+      }
+    }
+    return { deleted, reclaimed };
+  }
+
+  /** Bytes under the volume's data directory (docker's UsageData.Size). */
+  async size(v: VolumeRecord): Promise<number> {
+    return dirSize(v.Mountpoint);
+  }
+
+  /**
+   * Makes the volume's data ready for a container: with mount options, mounts
+   * the filesystem on the first user. Returns the host path to bind.
+   */
+  async acquire(name: string): Promise<string> {
+    const v = this.get(name);
+    if (!v.Options?.['type'] && !v.Options?.['device']) return v.Mountpoint;
+    await this.#withLock(name, async () => {
+      const n = this.#active.get(name) ?? 0;
+      if (n === 0 && !(await isMounted(v.Mountpoint))) await mountLocal(v);
+      this.#active.set(name, n + 1);
+    });
+    return v.Mountpoint;
+  }
+
+  /** The other half of acquire(): the last user unmounts. */
+  async releaseMount(name: string): Promise<void> {
+    const v = this.#t.get(name);
+    if (!v || (!v.Options?.['type'] && !v.Options?.['device'])) return;
+    await this.#withLock(name, async () => {
+      const n = (this.#active.get(name) ?? 1) - 1;
+      if (n > 0) { this.#active.set(name, n); return; }
+      this.#active.delete(name);
+      await unmount(v.Mountpoint).catch((err: unknown) => this.#o.log.warn('volume unmount failed', { volume: name, err: messageOf(err) }));
+    });
+  }
+
+  async #withLock<R>(key: string, fn: () => Promise<R>): Promise<R> {
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.#locks.set(key, settled);
+    try { return await next; } finally { if (this.#locks.get(key) === settled) this.#locks.delete(key); }
+  }
+}
+
+/** docker's local driver accepts type, device, o and size (tmpfs): anything else is refused. */
+function validateLocalOpts(opts: Record<string, string> | null): void {
+  if (!opts) return;
+  const bad = Object.keys(opts).filter((k) => !['type', 'device', 'o', 'size'].includes(k));
+  if (bad.length) throw new InvalidParameterError(`invalid option key: ${JSON.stringify(bad[0])}`);
+  if (opts['type'] !== undefined && opts['device'] === undefined && opts['type'] !== 'tmpfs') {
+    throw new InvalidParameterError('missing required option: "device"');
+  }
+  if (opts['device'] !== undefined && opts['type'] === undefined && !/(^|,)bind(,|$)/.test(opts['o'] ?? '')) {
+    throw new InvalidParameterError('missing required option: "type"');
+  }
+}
+
+async function mountLocal(v: VolumeRecord): Promise<void> {
+  const o = v.Options ?? {};
+  const type = o['type'] ?? 'none';
+  const device = o['device'] ?? type;
+  const args = ['-t', type];
+  const mo = [o['o'] ?? '', o['size'] ? `size=${o['size']}` : ''].filter(Boolean).join(',');
+  if (mo) args.push('-o', mo);
+  await exec('mount', [...args, '--', device, v.Mountpoint]);
+}
+
+async function dirSize(dir: string): Promise<number> {
+  let total = 0;
+  let names: string[];
+  try { names = await readdir(dir); } catch { return 0; }
+  for (const n of names) {
+    const p = join(dir, n);
+    const st = await lstat(p).catch(() => undefined);
+    if (!st) continue;
+    if (st.isDirectory()) total += await dirSize(p);
+    else total += st.size;
+  }
+  return total;
+}
+
+function rfc3339Now(): string {
+  // docker prints the daemon's local time with its offset; pierd runs in UTC.
+  return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+}
