@@ -159,11 +159,14 @@ test('read-only rootfs, shm size, tmpfs and binds land in docker\'s order', (t) 
   assert.ok(order.indexOf('/etc/hosts') > order.indexOf('/dev/shm'));
 });
 
-test('mount errors: missing --mount source, duplicate targets, volumes not yet supported', () => {
+test('mount errors: missing --mount source, duplicate targets; volumes come resolved from the container', () => {
   assert.throws(() => buildSpec(input({ hostConfig: { Mounts: [{ Type: 'bind', Source: '/nope', Target: '/x' }] } })),
     { message: 'invalid mount config for type "bind": bind source path does not exist: /nope' });
   assert.throws(() => buildSpec(input({ hostConfig: { Binds: ['/exists/a:/x', '/exists/b:/x'] } })), { message: 'Duplicate mount point: /x' });
-  assert.throws(() => buildSpec(input({ hostConfig: { Binds: ['vol:/x'] } })), NotImplementedError);
+  // A named volume in Binds is the container's to resolve: the spec binds what input.volumes says.
+  const s = buildSpec({ ...input({ hostConfig: { Binds: ['vol:/x'] } }), volumes: [{ source: '/var/lib/pier/volumes/vol/_data', destination: '/x', readOnly: true }] });
+  assert.deepEqual(s.mounts?.filter((m) => m.destination === '/x'), [{ destination: '/x', type: 'bind', source: '/var/lib/pier/volumes/vol/_data', options: ['rbind', 'ro', 'rprivate'] }]);
+  assert.throws(() => buildSpec({ ...input({ hostConfig: { Binds: ['/exists/a:/x'] } }), volumes: [{ source: '/v', destination: '/x', readOnly: false }] }), { message: 'Duplicate mount point: /x' });
 });
 
 test('a user bind over /etc/hosts replaces docker\'s own', () => {
