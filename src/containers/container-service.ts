@@ -995,6 +995,9 @@ export class ContainerService {
         continue;
       }
       if (task && rt.isAlive(task)) {
+        const names = (c.pier.volumes ?? []).map((v) => v.name);
+        for (const n of names) this.#o.volumes?.adopt(n);
+        if (names.length) this.#acquired.set(c.Id, names);
         const unwatch = rt.exits.onExit(c.Id, (n) => { void this.#onExit(c.Id, n); });
         this.#unwatch.set(c.Id, unwatch);
         this.#watchLogSize(c);

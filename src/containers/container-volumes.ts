@@ -18,7 +18,7 @@ export interface ContainerVolume {
 /** The other container a --volumes-from names, as far as this needs it. */
 export interface VolumesSource { Id: string; HostConfig: HostConfig; volumes: ContainerVolume[] }
 
-export type Volumes = Pick<VolumeService, 'create' | 'tryGet' | 'remove' | 'acquire' | 'releaseMount' | 'get'>;
+export type Volumes = Pick<VolumeService, 'create' | 'tryGet' | 'remove' | 'acquire' | 'releaseMount' | 'get' | 'adopt'>;
 
 interface Planned { name?: string; destination: string; readOnly: boolean; noCopy: boolean; anonymous: boolean; subpath?: string }
 

@@ -172,6 +172,13 @@ export class VolumeService {
     return v.Mountpoint;
   }
 
+  /** After a daemon restart: a container that kept running still uses the volume it acquired. */
+  adopt(name: string): void {
+    const v = this.#t.get(name);
+    if (!v || (!v.Options?.['type'] && !v.Options?.['device'])) return;
+    this.#active.set(name, (this.#active.get(name) ?? 0) + 1);
+  }
+
   /** The other half of acquire(): the last user unmounts. */
   async releaseMount(name: string): Promise<void> {
     const v = this.#t.get(name);
