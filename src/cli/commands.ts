@@ -230,6 +230,33 @@ export const commands: readonly CommandSpec[] = [
   { names: ['network disconnect'], usage: '[OPTIONS] NETWORK CONTAINER', desc: 'Disconnect a container from a network', args: { min: 2, max: 2 },
     flags: [b('force', 'Force the container to disconnect from a network', 'f')],
     load: async () => (await import('./commands/network.js')).networkDisconnectCommand },
+  { names: ['volume create'], usage: '[OPTIONS] [VOLUME]', desc: 'Create a volume', args: { max: 1 },
+    flags: [s('driver', 'Specify volume driver name', 'd', '"local"'), { long: 'label', type: 'list', desc: 'Set metadata for a volume' },
+      { long: 'opt', short: 'o', type: 'map', desc: 'Set driver specific options', def: 'map[]' },
+      { long: 'name', type: 'string', desc: 'Specify volume name', hidden: true },
+      // cluster volumes (swarm managers only): docker hides these flags when the daemon is not one
+      { long: 'availability', type: 'string', desc: 'Cluster Volume availability ("active", "pause", "drain")', def: '"active"', hidden: true },
+      { long: 'group', type: 'string', desc: 'Cluster Volume group (cluster volumes)', hidden: true },
+      { long: 'limit-bytes', type: 'bytes', desc: 'Minimum size of the Cluster Volume in bytes', hidden: true },
+      { long: 'required-bytes', type: 'bytes', desc: 'Maximum size of the Cluster Volume in bytes', hidden: true },
+      { long: 'scope', type: 'string', desc: 'Cluster Volume access scope ("single", "multi")', def: '"single"', hidden: true },
+      { long: 'secret', type: 'map', desc: 'Cluster Volume secrets', def: 'map[]', hidden: true },
+      { long: 'sharing', type: 'string', desc: 'Cluster Volume access sharing ("none", "readonly", "onewriter", "all")', def: '"none"', hidden: true },
+      { long: 'topology-preferred', type: 'list', desc: 'A topology that the Cluster Volume would be preferred in', hidden: true },
+      { long: 'topology-required', type: 'list', desc: 'A topology that the Cluster Volume must be accessible from', hidden: true },
+      { long: 'type', type: 'string', desc: 'Cluster Volume access type ("mount", "block")', def: '"block"', hidden: true }],
+    load: async () => (await import('./commands/volume.js')).volumeCreateCommand },
+  { names: ['volume ls', 'volume list'], usage: '[OPTIONS]', desc: 'List volumes', args: NONE,
+    flags: [filterFlag('Provide filter values (e.g. "dangling=true")'), formatFlag(), b('quiet', 'Only display volume names', 'q'),
+      { long: 'cluster', type: 'bool', desc: 'Display only cluster volumes, and use cluster volume list formatting', hidden: true }],
+    load: async () => (await import('./commands/volume.js')).volumeListCommand },
+  { names: ['volume inspect'], usage: '[OPTIONS] VOLUME [VOLUME...]', desc: 'Display detailed information on one or more volumes', args: { min: 1 },
+    flags: [formatFlag('f')], load: async () => (await import('./commands/volume.js')).volumeInspectCommand },
+  { names: ['volume rm', 'volume remove'], usage: '[OPTIONS] VOLUME [VOLUME...]', desc: 'Remove one or more volumes', args: { min: 1 },
+    flags: [b('force', 'Force the removal of one or more volumes', 'f')], load: async () => (await import('./commands/volume.js')).volumeRemoveCommand },
+  { names: ['volume prune'], usage: '[OPTIONS]', desc: 'Remove unused local volumes', args: NONE,
+    flags: [b('all', 'Remove all unused volumes, not just anonymous ones', 'a'), { long: 'filter', type: 'filter', desc: 'Provide filter values (e.g. "label=<label>")' }, b('force', 'Do not prompt for confirmation', 'f')],
+    load: async () => (await import('./commands/volume.js')).volumePruneCommand },
   { names: ['login'], usage: '[OPTIONS] [SERVER]', desc: 'Authenticate to a registry', args: { max: 1 },
     flags: [s('password', 'Password or Personal Access Token (PAT)', 'p'), b('password-stdin', 'Take the Password or Personal Access Token (PAT) from stdin'), s('username', 'Username', 'u')],
     load: async () => (await import('./commands/misc.js')).loginCommand },
@@ -237,12 +264,13 @@ export const commands: readonly CommandSpec[] = [
     flags: [], load: async () => (await import('./commands/misc.js')).logoutCommand },
 ];
 
-/** Management groups: `pier container`, `pier image`, `pier network`, `pier system`. */
+/** Management groups: `pier container`, `pier image`, `pier network`, `pier system`, `pier volume`. */
 export const groups: Readonly<Record<string, string>> = {
   container: 'Manage containers',
   image: 'Manage images',
   network: 'Manage networks',
   system: 'Manage Docker',
+  volume: 'Manage volumes',
   registry: "Run pier's own OCI registry",
 };
 

@@ -6,6 +6,7 @@ import { ImagesClient } from './images.js';
 import { NetworksClient } from './networks.js';
 import { SystemClient } from './system.js';
 import { Transport } from './transport.js';
+import { VolumesClient } from './volumes.js';
 
 /** The socket pier talks to when nothing else is configured. */
 export const DEFAULT_HOST = 'unix:///run/pier/pier.sock';
@@ -17,6 +18,7 @@ export class Client {
   readonly images: ImagesClient;
   readonly networks: NetworksClient;
   readonly system: SystemClient;
+  readonly volumes: VolumesClient;
 
   constructor(host: string = DEFAULT_HOST, opts: { version?: string } = {}) {
     this.transport = new Transport(host, opts);
@@ -25,6 +27,7 @@ export class Client {
     this.images = new ImagesClient(this.transport);
     this.networks = new NetworksClient(this.transport);
     this.system = new SystemClient(this.transport);
+    this.volumes = new VolumesClient(this.transport);
   }
 
   get host(): string { return this.transport.host; }

@@ -22,6 +22,8 @@ export type {
   NetworkContainer, NetworkCreateRequest, NetworkCreateResponse, NetworkInspect, NetworkIpam, NetworkIpamConfig, NetworkPruneReport, NetworkSummary,
 } from './networks.js';
 export { SystemClient } from './system.js';
+export { VolumesClient } from './volumes.js';
+export type { Volume, VolumeCreateRequest, VolumeListResponse, VolumePruneReport, VolumeUsageData } from './volumes.js';
 export { Transport, CLIENT_API_VERSION, parseHost, encodeQuery, readText } from './transport.js';
 export type { Hijacked, PingResult, Query, RequestOptions, Response } from './transport.js';
 export { FrameDemuxer, encodeFrame, jsonLines, jsonLinesRaw, MULTIPLEXED, RAW_STREAM } from './stream.js';

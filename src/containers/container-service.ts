@@ -225,7 +225,8 @@ export class ContainerService {
     let planned: { volumes: ContainerVolume[]; binds: string[] } = { volumes: [], binds: [] };
     if (this.#o.volumes) {
       planned = await planVolumes({
-        hostConfig, imageVolumes: Object.keys(imgCfg.Volumes ?? {}), volumes: this.#o.volumes,
+        // `-v /path` arrives as Config.Volumes (docker's CLI), the image's VOLUMEs as its config's.
+        hostConfig, imageVolumes: [...new Set([...Object.keys(config.Volumes ?? {}), ...Object.keys(imgCfg.Volumes ?? {})])], volumes: this.#o.volumes,
         volumesFrom: (ref) => { const src = this.get(ref); return { Id: src.Id, HostConfig: src.HostConfig, volumes: src.pier.volumes ?? [] }; },
       });
     }

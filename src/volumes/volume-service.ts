@@ -94,7 +94,7 @@ export class VolumeService {
     validateLocalOpts(opts);
     const existing = this.#t.get(name);
     if (existing) {
-      if (JSON.stringify(existing.Options ?? {}) !== JSON.stringify(opts ?? {}) && opts) {
+      if (opts && !sameOptions(existing.Options ?? {}, opts)) {
         throw new ConflictError(`create ${name}: volume already exists with different options`);
       }
       return existing;
@@ -139,6 +139,8 @@ export class VolumeService {
     let reclaimed = 0;
     for (const v of this.#t.all()) {
       if (!o.all && !this.isAnonymous(v)) continue;
+      // As moby: a volume with driver options (a mounted device, tmpfs) is never pruned.
+      if (v.Options && Object.keys(v.Options).length) continue;
       if (this.#o.usedBy(v.Name).length || o.keep(v)) continue;
       const size = await this.size(v).catch(() => 0);
       try {
@@ -198,6 +200,12 @@ export class VolumeService {
     this.#locks.set(key, settled);
     try { return await next; } finally { if (this.#locks.get(key) === settled) this.#locks.delete(key); }
   }
+}
+
+function sameOptions(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }
 
 /** docker's local driver accepts type, device, o and size (tmpfs): anything else is refused. */

@@ -1,4 +1,4 @@
-import { InvalidParameterError } from '../../errdefs/index.js';
+import { InvalidParameterError, UnavailableError } from '../../errdefs/index.js';
 import type { VolumeRecord } from '../../volumes/index.js';
 import { parseFilters, validateFilters, matchAny, matchLabels } from '../../pkg/filters/index.js';
 import { qbool, readJson } from '../http.js';
@@ -32,7 +32,9 @@ export function volumeRoutes(r: Router, b: Backend): void {
 
   r.post('/volumes/create', async (ctx) => {
     const f = new Fields(await readJson(ctx.req), 'volume.CreateOptions');
-    const v = await b.volumes.create({ Name: f.str('Name'), Driver: f.str('Driver'), DriverOpts: f.strMap('DriverOpts'), Labels: f.strMap('Labels') });
+    if (f.has('ClusterVolumeSpec')) throw new UnavailableError('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+    // A volume created without a name is anonymous, as moby labels it (volume prune takes it).
+    const v = await b.volumes.create({ Name: f.str('Name'), Driver: f.str('Driver'), DriverOpts: f.strMap('DriverOpts'), Labels: f.strMap('Labels') }, { anonymous: !f.str('Name') });
     return { status: 201, json: volumeView(v) };
   });
 

@@ -1,9 +1,10 @@
 // `pier container prune`, `pier image prune`, `pier network prune` and `pier system prune`
-// (containers, networks and images; build cache not yet).
+// (containers, networks, with --volumes anonymous volumes, and images; build cache not yet).
+// `pier volume prune` lives in volume.ts and uses pruneVolumes from here.
 
 import * as readline from 'node:readline';
 import { encodeFilters } from '../../pkg/filters/index.js';
-import { type Handler, writeErr, writeOut } from '../context.js';
+import { type CommandContext, type Handler, StatusError, writeErr, writeOut } from '../context.js';
 import { filterMap } from '../formatting.js';
 import { humanSize } from '../units.js';
 import { naturalLess } from './network.js';
@@ -51,6 +52,21 @@ async function pruneNetworks(ctx: Parameters<Handler>[0]): Promise<string> {
   return names.length > 0 ? `Deleted Networks:\n${names.map((n) => `${n}\n`).join('')}` : '';
 }
 
+/** docker's "Deleted Volumes:" block (with the blank line Fprintln adds), or '' when nothing went. */
+export function deletedVolumesText(names: readonly string[] | null | undefined): string {
+  return names && names.length > 0 ? `Deleted Volumes:\n${names.map((n) => `${n}\n`).join('')}\n` : '';
+}
+
+/**
+ * POST /volumes/prune with `filters` (docker's `all` filter included);
+ * docker counts the space only when something was deleted.
+ */
+export async function pruneVolumes(ctx: CommandContext, filters: Readonly<Record<string, readonly string[]>>): Promise<{ text: string; space: number }> {
+  const report = await ctx.client().volumes.prune(Object.keys(filters).length > 0 ? encodeFilters(filters) : undefined);
+  const deleted = report.VolumesDeleted ?? [];
+  return { text: deletedVolumesText(deleted), space: deleted.length > 0 ? (report.SpaceReclaimed ?? 0) : 0 };
+}
+
 export const networkPruneCommand: Handler = async (ctx) => {
   if (!ctx.flags.bool('force') && !(await confirm('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] '))) return 0;
   const out = await pruneNetworks(ctx);
@@ -62,10 +78,11 @@ export const networkPruneCommand: Handler = async (ctx) => {
  * docker's system prune confirmation: what goes, then the label/until filters
  * applied. pier prunes no build cache yet, so it is not promised.
  */
-export function systemPruneWarning(opts: { all: boolean; filters: Readonly<Record<string, readonly string[]>> }): string {
+export function systemPruneWarning(opts: { all: boolean; volumes?: boolean; filters: Readonly<Record<string, readonly string[]>> }): string {
   const warnings = [
     'all stopped containers',
     'all networks not used by at least one container',
+    ...(opts.volumes === true ? ['all anonymous volumes not used by at least one container'] : []),
     opts.all ? 'all images without at least one container associated to them' : 'all dangling images',
   ];
   const shown = ['label', 'label!', 'until'].flatMap((k) => (opts.filters[k] ?? []).map((v) => `${k}=${v}`)).sort((a, b) => (naturalLess(a, b) ? -1 : naturalLess(b, a) ? 1 : 0));
@@ -92,12 +109,22 @@ export const containerPruneCommand: Handler = async (ctx) => {
 
 export const systemPruneCommand: Handler = async (ctx) => {
   const all = ctx.flags.bool('all');
-  const warning = systemPruneWarning({ all, filters: filterMap(ctx.flags.list('filter')) });
+  const volumes = ctx.flags.bool('volumes');
+  const filters = filterMap(ctx.flags.list('filter'));
+  // docker checks this before it asks
+  if (volumes && 'until' in filters) throw new StatusError(1, 'ERROR: The "until" filter is not supported with "--volumes"');
+  const warning = systemPruneWarning({ all, volumes, filters });
   if (!ctx.flags.bool('force') && !(await confirm(warning))) return 0;
   writeErr('pier system prune: build cache is not pruned yet\n');
   let space = await pruneContainers(ctx);
   const networks = await pruneNetworks(ctx);
   if (networks !== '') writeOut(`${networks}\n`);
+  if (volumes) {
+    // docker's volume.RunPrune: anonymous volumes only, whatever -a says
+    const v = await pruneVolumes(ctx, filters);
+    writeOut(v.text);
+    space += v.space;
+  }
   space += await pruneImages(ctx, all);
   writeOut(`Total reclaimed space: ${humanSize(space)}\n`);
   return 0;
