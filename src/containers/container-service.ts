@@ -549,12 +549,13 @@ export class ContainerService {
       this.#o.networks?.forget(id);
       if (c.HostConfig.AutoRemove) {
         this.#t.delete(id);
+        // docker removes the anonymous volumes before `run --rm` hears the container is gone.
+        await this.#removeAnonymousVolumes(c);
         this.#event(c, 'die', { exitCode: String(code) });
         this.#event(c, 'destroy');
         this.#resolveWaiters(id, ['next-exit', 'not-running', 'removed'], { StatusCode: code, Error: null });
         await this.#cleanupTask(withTask);
         await this.#removeHostObjects(c);
-        await this.#removeAnonymousVolumes(c);
         return;
       }
       this.#save(c);

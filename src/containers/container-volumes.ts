@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, readdir, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
@@ -42,6 +43,8 @@ export async function planVolumes(o: {
     const v = parseVolumeSpec(raw);
     destinations.push(v.destination);
     if (v.kind === 'volume') {
+      const driver = h.VolumeDriver || 'local';
+      if (driver !== 'local') throw new InvalidParameterError(`create ${v.name ?? 'volume'}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
       planned.push({ ...(v.name ? { name: v.name } : {}), destination: v.destination, readOnly: v.readOnly, noCopy: v.noCopy, anonymous: !v.name });
     }
   }
@@ -51,10 +54,17 @@ export async function planVolumes(o: {
     }
     const dst = posix.normalize(m.Target);
     destinations.push(dst);
-    if (m.Type !== 'volume') continue;
-    if (m.Source && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(m.Source)) {
-      throw new InvalidParameterError(`invalid mount config for type "volume": invalid volume name: ${m.Source}`);
+    if (m.Type === 'bind') {
+      // docker checks bind sources at create: a refused mount leaves no container behind.
+      const src = m.Source ?? '';
+      if (src === '') throw new InvalidParameterError('invalid mount config for type "bind": field Source must not be empty');
+      if (!src.startsWith('/')) throw new InvalidParameterError(`invalid mount config for type "bind": invalid mount path: '${src}' mount path must be absolute`);
+      if (!existsSync(src) && m.BindOptions?.CreateMountpoint !== true) throw new InvalidParameterError(`invalid mount config for type "bind": bind source path does not exist: ${src}`);
     }
+    if (m.Type !== 'volume') continue;
+    if (m.Source) checkVolumeName(m.Source);
+    const driver = m.VolumeOptions?.DriverConfig?.Name || h.VolumeDriver || 'local';
+    if (driver !== 'local') throw new InvalidParameterError(`create ${m.Source || 'volume'}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const sub = m.VolumeOptions?.Subpath;
     if (sub && (posix.isAbsolute(sub) || posix.normalize(sub).startsWith('..'))) throw new InvalidParameterError(`invalid mount config for type "volume": subpath must be a relative path within the volume`);
     planned.push({
@@ -65,10 +75,11 @@ export async function planVolumes(o: {
   for (const dst of Object.keys(h.Tmpfs ?? {})) destinations.push(posix.normalize(dst));
   for (const spec of h.VolumesFrom ?? []) {
     const [ref = '', mode = ''] = spec.split(':');
-    if (mode !== '' && mode !== 'ro' && mode !== 'rw') throw new InvalidParameterError(`invalid mode for volumes-from: ${mode}`);
+    if (mode !== '' && mode !== 'ro' && mode !== 'rw') throw new InvalidParameterError(`invalid mode: ${mode}`);
     let src: VolumesSource;
     try { src = o.volumesFrom(ref); } catch (err) {
-      if (err instanceof NotFoundError) throw new NotFoundError(`No such container: ${ref}`);
+      // 400, as moby: a 404 on create makes the docker CLI go and pull the image.
+      if (err instanceof NotFoundError) throw new InvalidParameterError(`No such container: ${ref}`);
       throw err;
     }
     for (const v of src.volumes) {
@@ -114,6 +125,14 @@ export async function planVolumes(o: {
     throw err;
   }
   return { volumes: out, binds };
+}
+
+/** moby's local-driver name rules, with its words. */
+export function checkVolumeName(name: string): void {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
+    throw new InvalidParameterError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  }
+  if (name.length < 2) throw new InvalidParameterError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
 }
 
 /** docker's inspect `Mounts`: volumes, binds and --mount entries (tmpfs as docker lists it). */

@@ -85,11 +85,12 @@ export class VolumeService {
    */
   async create(req: CreateVolumeRequest, o: { anonymous?: boolean } = {}): Promise<VolumeRecord> {
     const driver = req.Driver || 'local';
-    if (driver !== 'local') throw new NotFoundError(`error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const name = req.Name || newId();
-    if (!NAME_RE.test(name)) {
+    if (driver !== 'local') throw new NotFoundError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
       throw new InvalidParameterError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
+    if (!NAME_RE.test(name)) throw new InvalidParameterError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
     const opts = req.DriverOpts && Object.keys(req.DriverOpts).length ? { ...req.DriverOpts } : null;
     validateLocalOpts(opts);
     const existing = this.#t.get(name);

@@ -2,7 +2,7 @@ import type { Duplex, Writable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, messageOf } from '../../errdefs/index.js';
 import type { AttachHandle, ContainerRecord, ContainerService, WaitCondition } from '../../containers/index.js';
 import { statusText } from '../../containers/index.js';
-import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
+import { parseFilters, validateFilters, matchLabels, matchPruneLabels, matchAny } from '../../pkg/filters/index.js';
 import { COMMON_HEADERS, qbool, qint, readJson, type Ctx } from '../http.js';
 import { attachContentType, upgradeResponse } from '../hijack.js';
 import { DetachScanner, parseDetachKeys } from '../detach-keys.js';
@@ -316,7 +316,7 @@ export function containerRoutes(r: Router, b: Backend): void {
     const deleted: string[] = [];
     for (const c of cs.list()) {
       if (c.State.Status !== 'exited' && c.State.Status !== 'created' && c.State.Status !== 'dead') continue;
-      if (!matchLabels(filters, c.Config.Labels)) continue;
+      if (!matchPruneLabels(filters, c.Config.Labels)) continue;
       try {
         await cs.remove(c.Id, { force: false, volumes: false });
         deleted.push(c.Id);

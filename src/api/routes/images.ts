@@ -1,6 +1,6 @@
 import { InvalidParameterError, NotFoundError, NotImplementedError, messageOf } from '../../errdefs/index.js';
 import type { RegistryAuth } from '../../distribution/index.js';
-import { parseFilters, validateFilters, matchLabels, matchAny } from '../../pkg/filters/index.js';
+import { parseFilters, validateFilters, matchLabels, matchPruneLabels, matchAny } from '../../pkg/filters/index.js';
 import { parseReference, withDefaultTag, familiarName, familiarString, fullString } from '../../pkg/reference/index.js';
 import type { ImageRecord, ImageConfigFile } from '../../images/index.js';
 
@@ -172,7 +172,7 @@ export function imageRoutes(r: Router, b: Backend): void {
     for (const img of b.images.list()) labelCache.set(img.id, await labelsOf(img));
     const { deleted, reclaimed } = await b.images.prune({
       all,
-      keep: (img) => (untilMs !== undefined && Date.parse(img.created) >= untilMs) || !matchLabels(f, labelCache.get(img.id) ?? null),
+      keep: (img) => (untilMs !== undefined && Date.parse(img.created) >= untilMs) || !matchPruneLabels(f, labelCache.get(img.id) ?? null),
     });
     return { json: { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed } };
   });

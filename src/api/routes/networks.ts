@@ -1,6 +1,6 @@
 import { InvalidParameterError, NotFoundError, messageOf } from '../../errdefs/index.js';
 import type { NetworkRecord, EndpointSettings, CreateNetworkRequest } from '../../networks/index.js';
-import { parseFilters, validateFilters, matchAny, matchLabels } from '../../pkg/filters/index.js';
+import { parseFilters, validateFilters, matchAny, matchLabels, matchPruneLabels } from '../../pkg/filters/index.js';
 import { qbool, readJson } from '../http.js';
 import { Fields } from '../decode.js';
 import type { Router } from '../router.js';
@@ -110,7 +110,7 @@ export function networkRoutes(r: Router, b: Backend): void {
     for (const n of b.networks.list()) {
       if (b.networks.isPredefined(n) || b.networks.endpointsOn(n.Id).length || usedByContainer(b, n)) continue;
       if (untilMs !== undefined && Date.parse(n.Created) >= untilMs) continue;
-      if (!matchLabels(f, n.Labels)) continue;
+      if (!matchPruneLabels(f, n.Labels)) continue;
       try {
         await b.networks.remove(n.Id);
         deleted.push(n.Name);

@@ -1,6 +1,6 @@
 import { InvalidParameterError, UnavailableError } from '../../errdefs/index.js';
 import type { VolumeRecord } from '../../volumes/index.js';
-import { parseFilters, validateFilters, matchAny, matchLabels } from '../../pkg/filters/index.js';
+import { parseFilters, validateFilters, matchAny, matchLabels, matchPruneLabels } from '../../pkg/filters/index.js';
 import { qbool, readJson } from '../http.js';
 import { Fields } from '../decode.js';
 import type { Router } from '../router.js';
@@ -42,7 +42,7 @@ export function volumeRoutes(r: Router, b: Backend): void {
     const f = parseFilters(ctx.query.get('filters'));
     validateFilters(f, ['label', 'label!', 'all']);
     const all = [...(f.get('all') ?? [])].some((x) => x === 'true' || x === '1');
-    const { deleted, reclaimed } = await b.volumes.prune({ all, keep: (v) => !matchLabels(f, v.Labels) });
+    const { deleted, reclaimed } = await b.volumes.prune({ all, keep: (v) => !matchPruneLabels(f, v.Labels) });
     return { json: { VolumesDeleted: deleted, SpaceReclaimed: reclaimed } };
   });
 

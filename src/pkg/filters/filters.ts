@@ -156,3 +156,16 @@ export function parseBool(v: string | undefined | null, dflt: boolean): boolean 
   const s = v.trim().toLowerCase();
   return !(s === '' || s === '0' || s === 'no' || s === 'false' || s === 'none');
 }
+
+/**
+ * The label filters of the prune endpoints (moby `daemon.matchLabels`): every
+ * `label` must match, and an object matching every `label!` is kept. Only
+ * prune knows `label!`: a prune that ignored it would delete what the user
+ * asked to keep.
+ */
+export function matchPruneLabels(f: Filters, labels: Readonly<Record<string, string>> | null | undefined): boolean {
+  if (!matchLabels(f, labels)) return false;
+  const neg = f.get('label!');
+  if (neg !== undefined && neg.size > 0 && matchLabels(f, labels, 'label!')) return false;
+  return true;
+}

@@ -16,6 +16,6 @@
  * const keep = matchLabels(f, c.Labels) && matchAny(f, 'status', (s) => s === c.State);
  */
 export {
-  parseFilters, validateFilters, filterValues, matchLabels, matchAny, exactMatch, fuzzyMatch,
+  parseFilters, validateFilters, filterValues, matchLabels, matchPruneLabels, matchAny, exactMatch, fuzzyMatch,
   regexpMatch, getBoolOrDefault, encodeFilters, parseBool, type Filters,
 } from './filters.js';
