@@ -14,7 +14,7 @@ import { OverlaySnapshotter } from '../snapshots/index.js';
 import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
 import { ContainerService, ExecService } from '../containers/index.js';
-import { NetworkService, EmbeddedDns, hostResolvers, Cluster } from '../networks/index.js';
+import { NetworkService, lazyEmbeddedDns, hostResolvers, type Cluster } from '../networks/index.js';
 import { VolumeService } from '../volumes/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
@@ -122,7 +122,7 @@ export class Daemon {
       this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
     }
     let networks: NetworkService | undefined;
-    const dns = new EmbeddedDns({
+    const dns = lazyEmbeddedDns({
       records: {
         // A single-label name that is no container's is no one's: NXDOMAIN, not a query to the outside.
         lookup: (key, name, client) => (name.includes('.') ? networks?.lookup(key, name, client) : networks?.lookup(key, name, client) ?? null),
@@ -134,6 +134,7 @@ export class Daemon {
     });
     let cluster: Cluster | undefined;
     if (cfg.clusterAdvertise) {
+      const { Cluster } = await import('../networks/overlay/cluster.js');
       cluster = new Cluster({
         advertise: cfg.clusterAdvertise, peers: cfg.clusterPeers, port: cfg.clusterPort, log: this.log.child({ component: 'cluster' }),
         local: () => networks?.overlayEndpoints() ?? new Map(),
@@ -198,7 +199,7 @@ export class Daemon {
   /**
    * Start-up, pulls and runs leave garbage (busybox's 2 MB layer buffer, stream buffers …)
    * that a small heap with nothing to do keeps for a long time. One full GC once serving,
-   * and again when requests have stopped for 2 s after a busy spell, returns it: idle RSS
+   * and again when requests have stopped for 1-2 s after a busy spell, returns it: idle RSS
    * ~63 → ~59 MB, measured. A few ms of GC, never while requests arrive. `gc` exists when
    * bin/pierd passes --expose-gc.
    */
@@ -213,7 +214,7 @@ export class Daemon {
     setInterval(() => {
       if (seen !== last) { last = seen; return; } // still busy
       if (seen !== collected) { collected = seen; gc(); }
-    }, 2000).unref();
+    }, 1000).unref();
   }
 
   async #listen(host: string, router: ReturnType<typeof buildRouter>): Promise<void> {

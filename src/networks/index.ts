@@ -18,6 +18,7 @@ export type { NetworkServiceOptions, CreateNetworkRequest, AttachSpec, NetPlan }
 export type { NetworkRecord, EndpointRecord, EndpointSettings, PortMapping, DriverName } from './network-record.js';
 export { portRequests, validatePortBindings } from './ports/port-bindings.js';
 export type { PortRequest } from './ports/port-bindings.js';
-export { EmbeddedDns, hostResolvers } from './dns/index.js';
-export { Cluster } from './overlay/cluster.js';
-export type { RemoteEndpoint } from './overlay/cluster.js';
+export { hostResolvers } from './dns/host-resolvers.js';
+export { lazyEmbeddedDns } from './dns-lazy.js';
+export type { DnsHandle } from './dns-lazy.js';
+export type { Cluster, RemoteEndpoint } from './overlay/cluster.js';

@@ -12,8 +12,8 @@ import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planP
 import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
 import { Firewall, type FwNetwork, type FwPort } from './firewall.js';
 import { bridgeCreateLines, containerSideLines, macFor, macvlanJoinLines, vethJoinLines } from './links.js';
-import type { EmbeddedDns } from './dns/index.js';
-import { startProxy, type RunningProxy } from './ports/port-proxy.js';
+import type { DnsHandle } from './dns-lazy.js';
+import type { RunningProxy } from './ports/port-proxy.js';
 import type { PortRequest } from './ports/port-bindings.js';
 
 export interface NetworkServiceOptions {
@@ -22,7 +22,7 @@ export interface NetworkServiceOptions {
   log: Logger;
   /** Distinguishes this daemon's host objects from another pierd's ('' for the default exec root). */
   hostTag: string;
-  dns: EmbeddedDns;
+  dns: DnsHandle;
   /** The peer channel, when the daemon was told about other daemons (overlay networks). */
   cluster?: Cluster;
 }
@@ -648,7 +648,9 @@ export class NetworkService {
     await this.firewall.addPorts(maps.map(toFw));
   }
 
-  #proxy(p: PortMapping): Promise<RunningProxy> {
+  async #proxy(p: PortMapping): Promise<RunningProxy> {
+    // Loaded with the first published port: most daemons publish none while idle.
+    const { startProxy } = await import('./ports/port-proxy.js');
     return startProxy({ proto: p.proto, hostIp: p.hostIp || '0.0.0.0', hostPort: p.hostPort, targetIp: p.containerIp, targetPort: p.containerPort }, this.log);
   }
 
