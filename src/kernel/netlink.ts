@@ -38,7 +38,7 @@ export async function netnsSetup(pid: number, o: { ip: readonly string[]; sysctl
     args.push(k.replace(/\./g, '/'), v);
   });
   if (o.nft) { script += `nft "$${args.length + 1}" && `; args.push(o.nft); }
-  script += 'exec ip -b -';
+  script += o.ip.length ? 'exec ip -b -' : 'true';
   const r = await exec('nsenter', [`--net=/proc/${pid}/ns/net`, '--', 'sh', '-c', script, 'sh', ...args], { input: o.ip.join('\n') + '\n', allowFailure: true });
   if (r.code !== 0) throw new ExecError(`setting up the container's network: ${r.stderr.trim().split('\n')[0] ?? `exit status ${r.code}`}`, r);
 }

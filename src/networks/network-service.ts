@@ -611,7 +611,11 @@ export class NetworkService {
     // server on the network's gateway (nginx's `resolver 127.0.0.11` and the like work).
     const dnsAt = dnsEp ? this.tryGet(dnsEp.NetworkID)?.IPAM.Config[0]?.Gateway : undefined;
     if (dnsEp && dnsAt) {
-      await netnsSetup(pid, { ip: inside, sysctls: { [`net.ipv4.conf.${dnsEp.ifname}.route_localnet`]: '1' }, nft: resolverRedirect(dnsAt) });
+      // Two processes side by side: the redirect does not depend on the addresses.
+      await Promise.all([
+        ipBatch(inside, { netnsPid: pid }),
+        netnsSetup(pid, { ip: [], sysctls: { [`net.ipv4.conf.${dnsEp.ifname}.route_localnet`]: '1' }, nft: resolverRedirect(dnsAt) }),
+      ]);
     } else {
       await ipBatch(inside, { netnsPid: pid });
     }
