@@ -140,7 +140,7 @@ test('pier volume create, ls and inspect fail as docker does', { skip }, async (
   ]);
   assert.equal(results[0]?.code, 125);
   assert.deepEqual(results[1], { code: 1, stdout: '', stderr: 'conflicting options: cannot specify a volume-name through both --name and as a positional arg\n' });
-  assert.deepEqual(results[2], { code: 1, stdout: '', stderr: 'Error response from daemon: error looking up volume plugin nosuchdriver: plugin "nosuchdriver" not found\n' });
+  assert.deepEqual(results[2], { code: 1, stdout: '', stderr: 'Error response from daemon: create ve-x: error looking up volume plugin nosuchdriver: plugin "nosuchdriver" not found\n' });
   assert.ok(!(await volumeNames()).some((n) => n.startsWith('ve-')), 'no failed create left a volume');
 });
 
