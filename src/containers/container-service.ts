@@ -23,6 +23,7 @@ import { validateHostConfig } from './validate-host-config.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
 import { planVolumes, mountPoints, copyUp, type ContainerVolume, type Volumes } from './container-volumes.js';
+import type { HealthMonitor } from './health-monitor.js';
 import { portRequests, validatePortBindings, type NetworkService, type NetPlan, type EndpointSettings, type AttachSpec } from '../networks/index.js';
 
 /** What containers ask of the networks. */
@@ -99,6 +100,7 @@ export class ContainerService {
   readonly #rotationTimer: NodeJS.Timeout;
   /** Volumes each running container acquired (released exactly once when it stops). */
   readonly #acquired = new Map<string, string[]>();
+  #health: HealthMonitor | undefined;
 
   constructor(o: ContainerServiceOptions) {
     this.#o = o;
@@ -432,6 +434,7 @@ export class ContainerService {
       mark('started');
       if (this.log.enabled('debug')) this.log.debug('task started', { container: id, ms: marks });
       this.#event(c, 'start');
+      this.#health?.watch(c, { fresh: true });
     }
   }
 
@@ -531,6 +534,7 @@ export class ContainerService {
   // ---- exit ----------------------------------------------------------------------
 
   async #onExit(id: string, code: number): Promise<void> {
+    this.#health?.unwatch(id);
     this.#unwatch.get(id)?.();
     this.#unwatch.delete(id);
     await this.exclusive(id, async () => {
@@ -647,6 +651,9 @@ export class ContainerService {
   usingVolume(name: string): string[] {
     return this.#t.all().filter((c) => (c.pier.volumes ?? []).some((v) => v.name === name)).map((c) => c.Id);
   }
+
+  /** The health monitor (made by the daemon: its probes are exec sessions). */
+  useHealthMonitor(m: HealthMonitor): void { this.#health = m; }
 
   /** Keeps the default bridge while a caller runs many short containers (a build). */
   holdNetworking(): () => void {
@@ -1003,6 +1010,7 @@ export class ContainerService {
         const unwatch = rt.exits.onExit(c.Id, (n) => { void this.#onExit(c.Id, n); });
         this.#unwatch.set(c.Id, unwatch);
         this.#watchLogSize(c);
+        this.#health?.watch(c, { fresh: false });
         continue;
       }
       if (c.State.Status === 'restarting') {
@@ -1044,6 +1052,7 @@ export class ContainerService {
     for (const u of this.#unwatch.values()) u();
     this.#unwatch.clear();
     this.restarts.close();
+    this.#health?.close();
     clearInterval(this.#rotationTimer);
   }
 

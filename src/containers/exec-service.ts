@@ -154,6 +154,11 @@ export class ExecService {
     if (c) this.#containers.runtimeOf(c).resize(dir, h, w);
   }
 
+  /** Signals a running exec (a health probe past its timeout). */
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.#handles.get(id)?.kill(signal);
+  }
+
   /** Forgets finished sessions of a removed container. */
   forgetContainer(containerId: string): void {
     for (const [id, e] of this.#execs) if (e.ContainerID === containerId && !e.Running) this.#execs.delete(id);

@@ -12,6 +12,8 @@ export { ContainerService } from './container-service.js';
 export type { ContainerServiceOptions, CreateRequest, WaitCondition, WaitResult, AttachRequest } from './container-service.js';
 export type { AttachHandle } from '../runtime/index.js';
 export { ExecService } from './exec-service.js';
+export { HealthMonitor, collect, HEALTH_ACTION_LABEL } from './health-monitor.js';
+export type { HealthAction } from './health-monitor.js';
 export type { ExecConfig, ExecRecord, ExecStreams } from './exec-service.js';
 export type { ContainerRecord } from './container-record.js';
 export { statusText, humanDuration } from './container-record.js';

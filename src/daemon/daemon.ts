@@ -13,7 +13,7 @@ import { LocalContentStore } from '../content/index.js';
 import { OverlaySnapshotter } from '../snapshots/index.js';
 import { ImageService } from '../images/index.js';
 import { ConmonRuntime } from '../runtime/index.js';
-import { ContainerService, ExecService } from '../containers/index.js';
+import { ContainerService, ExecService, HealthMonitor, collect } from '../containers/index.js';
 import { NetworkService, lazyEmbeddedDns, hostResolvers, type Cluster } from '../networks/index.js';
 import { VolumeService } from '../volumes/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
@@ -161,6 +161,35 @@ export class Daemon {
     });
     this.#containers = containers;
     const execs = new ExecService(containers);
+    const cs = containers;
+    containers.useHealthMonitor(new HealthMonitor({
+      tryGet: (id) => cs.tryGet(id),
+      saveRecord: (c) => cs.saveRecord(c),
+      publish: (c, action, extra) => cs.publish(c, action, extra),
+      probe: async (id, cmd, timeoutMs) => {
+        const execId = execs.create(id, { Cmd: cmd, Env: null, User: '', WorkingDir: '', Tty: false, AttachStdin: false, AttachStdout: true, AttachStderr: true, Privileged: false, DetachKeys: '', ConsoleSize: null });
+        const s = await execs.start(execId, { detach: false });
+        const output = Promise.all([collect(s.stdout), collect(s.stderr)]).then(([o, e]) => o + e);
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs); timer.unref(); });
+        const code = await Promise.race([s.exited.catch(() => -1), timedOut]);
+        clearTimeout(timer);
+        if (code === 'timeout') {
+          execs.kill(execId);
+          return { code: -1, output: `Health check exceeded timeout (${timeoutMs / 1000}s)` };
+        }
+        return { code, output: await output };
+      },
+      // An unhealthy process is likely stuck: it gets the stop signal and one second (or the
+      // container's own --stop-timeout), not docker's default ten, before SIGKILL.
+      act: async (id, action) => {
+        const timeout = cs.tryGet(id)?.Config.StopTimeout ?? 1;
+        if (action === 'restart') await cs.restart(id, { timeout });
+        else if (action === 'stop') await cs.stop(id, { timeout });
+        else await cs.kill(id, 'KILL');
+      },
+      warn: (msg, fields) => this.log.warn(msg, fields),
+    }));
     await images.ensureBusybox();
     await containers.reconcile();
     await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false);
