@@ -619,13 +619,13 @@ export class ContainerService {
     const taken: string[] = [];
     this.#acquired.set(c.Id, taken);
     for (const v of list) {
-      const base = await vs.acquire(v.name);
+      const base = await vs.acquire(v.name, c.Id);
       taken.push(v.name);
       let source = base;
       if (v.subpath) {
         source = join(base, v.subpath);
         if (!existsSync(source)) throw new InvalidParameterError(`cannot access path ${source}: no such file or directory`);
-      } else {
+      } else if (vs.get(v.name).Driver === 'local') {
         await copyUp(rootfs, v, base);
       }
       out.push({ source, destination: v.destination, readOnly: v.readOnly });
@@ -636,7 +636,7 @@ export class ContainerService {
   async #releaseVolumes(id: string): Promise<void> {
     const names = this.#acquired.get(id);
     this.#acquired.delete(id);
-    for (const n of names ?? []) await this.#o.volumes?.releaseMount(n).catch(() => undefined);
+    for (const n of names ?? []) await this.#o.volumes?.releaseMount(n, id).catch(() => undefined);
   }
 
   /** Anonymous volumes go with their container on `rm -v` and `--rm` (docker's rule); named ones stay. */

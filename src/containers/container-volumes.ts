@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { cp, readdir, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import { InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
 import type { HostConfig, MountPoint } from '../pkg/engine/index.js';
 import { parseVolumeSpec, DEFAULT_PROPAGATION } from '../pkg/oci/index.js';
 import type { VolumeService } from '../volumes/index.js';
@@ -21,7 +21,7 @@ export interface VolumesSource { Id: string; HostConfig: HostConfig; volumes: Co
 
 export type Volumes = Pick<VolumeService, 'create' | 'tryGet' | 'remove' | 'acquire' | 'releaseMount' | 'get' | 'adopt'>;
 
-interface Planned { name?: string; destination: string; readOnly: boolean; noCopy: boolean; anonymous: boolean; subpath?: string }
+interface Planned { driver?: string; name?: string; destination: string; readOnly: boolean; noCopy: boolean; anonymous: boolean; subpath?: string }
 
 /**
  * Works out a new container's volumes — `-v name:/dst`, `-v /dst`, `--mount
@@ -44,8 +44,7 @@ export async function planVolumes(o: {
     destinations.push(v.destination);
     if (v.kind === 'volume') {
       const driver = h.VolumeDriver || 'local';
-      if (driver !== 'local') throw new InvalidParameterError(`create ${v.name ?? 'volume'}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
-      planned.push({ ...(v.name ? { name: v.name } : {}), destination: v.destination, readOnly: v.readOnly, noCopy: v.noCopy, anonymous: !v.name });
+      planned.push({ driver, ...(v.name ? { name: v.name } : {}), destination: v.destination, readOnly: v.readOnly, noCopy: v.noCopy, anonymous: !v.name });
     }
   }
   for (const m of h.Mounts ?? []) {
@@ -64,11 +63,10 @@ export async function planVolumes(o: {
     if (m.Type !== 'volume') continue;
     if (m.Source) checkVolumeName(m.Source);
     const driver = m.VolumeOptions?.DriverConfig?.Name || h.VolumeDriver || 'local';
-    if (driver !== 'local') throw new InvalidParameterError(`create ${m.Source || 'volume'}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
     const sub = m.VolumeOptions?.Subpath;
     if (sub && (posix.isAbsolute(sub) || posix.normalize(sub).startsWith('..'))) throw new InvalidParameterError(`invalid mount config for type "volume": subpath must be a relative path within the volume`);
     planned.push({
-      ...(m.Source ? { name: m.Source } : {}), destination: dst, readOnly: m.ReadOnly === true,
+      driver, ...(m.Source ? { name: m.Source } : {}), destination: dst, readOnly: m.ReadOnly === true,
       noCopy: m.VolumeOptions?.NoCopy === true, anonymous: !m.Source, ...(sub ? { subpath: posix.normalize(sub) } : {}),
     });
   }
@@ -114,7 +112,14 @@ export async function planVolumes(o: {
       if (p.name !== undefined && o.volumes.tryGet(p.name)) {
         name = p.name;
       } else {
-        const v = await o.volumes.create(p.name ? { Name: p.name } : {}, { anonymous: p.anonymous });
+        let v;
+        try {
+          v = await o.volumes.create({ ...(p.name ? { Name: p.name } : {}), Driver: p.driver ?? 'local' }, { anonymous: p.anonymous });
+        } catch (err) {
+          // 400, not the 404 of a missing plugin: the docker CLI would take a 404 for a missing image.
+          if (err instanceof NotFoundError) throw new InvalidParameterError(messageOf(err));
+          throw err;
+        }
         made.push(v.Name);
         name = v.Name;
       }

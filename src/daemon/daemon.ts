@@ -151,6 +151,8 @@ export class Daemon {
     const volumes = new VolumeService({
       store, events, log: this.log.child({ component: 'volumes' }), root: join(cfg.dataRoot, 'volumes'),
       usedBy: (name) => containers?.usingVolume(name) ?? [],
+      // docker's legacy plugin places; a daemon with private roots also looks under its exec root.
+      pluginDirs: { socketDirs: [join(cfg.execRoot, 'plugins'), '/run/docker/plugins'], specDirs: ['/etc/docker/plugins', '/usr/lib/docker/plugins'] },
     });
     await volumes.start();
     containers = new ContainerService({

@@ -1,11 +1,12 @@
 import { mkdir, readdir, rm, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConflictError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
+import { ConflictError, InvalidParameterError, NotFoundError, SystemError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { newId } from '../pkg/ids/index.js';
 import { exec, isMounted, unmount } from '../kernel/index.js';
+import { pluginFor, type PluginClient } from '../pkg/plugins/index.js';
 
 /** docker's label on volumes made for one container (`-v /path`, an image's VOLUME). */
 export const ANONYMOUS_LABEL = 'com.docker.volume.anonymous';
@@ -30,6 +31,8 @@ export interface VolumeServiceOptions {
   root: string;
   /** Containers naming a volume (any state): such a volume is in use. */
   usedBy: (name: string) => string[];
+  /** Where legacy volume plugins are found (sockets, spec files). */
+  pluginDirs?: { socketDirs: readonly string[]; specDirs: readonly string[] };
 }
 
 export interface CreateVolumeRequest {
@@ -51,6 +54,7 @@ export class VolumeService {
   /** Running users per volume with mount options: mounted on the first, unmounted after the last. */
   readonly #active = new Map<string, number>();
   readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #plugins = new Map<string, PluginClient>();
 
   constructor(o: VolumeServiceOptions) {
     this.#o = o;
@@ -86,7 +90,7 @@ export class VolumeService {
   async create(req: CreateVolumeRequest, o: { anonymous?: boolean } = {}): Promise<VolumeRecord> {
     const driver = req.Driver || 'local';
     const name = req.Name || newId();
-    if (driver !== 'local') throw new NotFoundError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" not found`);
+    if (driver !== 'local') return this.#createWithPlugin(driver, name, req, o);
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) {
       throw new InvalidParameterError(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     }
@@ -116,6 +120,42 @@ export class VolumeService {
     return rec;
   }
 
+  #plugin(driver: string, name: string): PluginClient {
+    let p = this.#plugins.get(driver);
+    if (!p) {
+      try {
+        p = pluginFor('volume', driver, this.#o.pluginDirs ?? { socketDirs: [], specDirs: [] });
+      } catch (err) {
+        throw new NotFoundError(`create ${name}: ${messageOf(err)}`);
+      }
+      this.#plugins.set(driver, p);
+    }
+    return p;
+  }
+
+  /** docker's legacy volume plugin protocol: the plugin makes and keeps the data; pier keeps the record. */
+  async #createWithPlugin(driver: string, name: string, req: CreateVolumeRequest, o: { anonymous?: boolean }): Promise<VolumeRecord> {
+    const existing = this.#t.get(name);
+    if (existing) {
+      if (existing.Driver !== driver) throw new ConflictError(`create ${name}: a volume with the name ${name} already exists with driver "${existing.Driver}"`);
+      return existing;
+    }
+    const p = this.#plugin(driver, name);
+    const impl = await p.activate();
+    if (!impl.includes('VolumeDriver')) throw new NotFoundError(`create ${name}: error looking up volume plugin ${driver}: plugin "${driver}" does not implement VolumeDriver`);
+    await p.call('VolumeDriver.Create', { Name: name, Opts: req.DriverOpts ?? {} });
+    let mountpoint = '';
+    try {
+      const g = await p.call('VolumeDriver.Get', { Name: name });
+      mountpoint = String((g['Volume'] as { Mountpoint?: unknown } | undefined)?.Mountpoint ?? '');
+    } catch { /* Get is optional for older plugins */ }
+    const labels = { ...(req.Labels ?? {}), ...(o.anonymous ? { [ANONYMOUS_LABEL]: '' } : {}) };
+    const rec: VolumeRecord = { Name: name, Driver: driver, Mountpoint: mountpoint, CreatedAt: rfc3339Now(), Labels: labels, Scope: 'local', Options: req.DriverOpts && Object.keys(req.DriverOpts).length ? { ...req.DriverOpts } : null };
+    this.#t.insert(name, rec);
+    this.#o.events.publish({ Type: 'volume', Action: 'create', Actor: { ID: name, Attributes: { driver } } });
+    return rec;
+  }
+
   /** `volume rm`: refused while any container names it; `force` only forgives a missing volume. */
   async remove(name: string, o: { force?: boolean } = {}): Promise<void> {
     const v = this.#t.get(name);
@@ -125,6 +165,13 @@ export class VolumeService {
     }
     const users = this.#o.usedBy(name);
     if (users.length) throw new ConflictError(`remove ${name}: volume is in use - [${users.join(', ')}]`);
+    if (v.Driver !== 'local') {
+      // The plugin first: a failed Remove keeps the record, and the data stays the plugin's.
+      await this.#plugin(v.Driver, name).call('VolumeDriver.Remove', { Name: name });
+      this.#t.delete(name);
+      this.#o.events.publish({ Type: 'volume', Action: 'destroy', Actor: { ID: name, Attributes: { driver: v.Driver } } });
+      return;
+    }
     await this.#withLock(name, async () => {
       this.#t.delete(name);
       const data = v.Mountpoint;
@@ -157,6 +204,7 @@ export class VolumeService {
 
   /** Bytes under the volume's data directory (docker's UsageData.Size). */
   async size(v: VolumeRecord): Promise<number> {
+    if (v.Driver !== 'local') return 0;
     return dirSize(v.Mountpoint);
   }
 
@@ -164,8 +212,15 @@ export class VolumeService {
    * Makes the volume's data ready for a container: with mount options, mounts
    * the filesystem on the first user. Returns the host path to bind.
    */
-  async acquire(name: string): Promise<string> {
+  async acquire(name: string, id = ''): Promise<string> {
     const v = this.get(name);
+    if (v.Driver !== 'local') {
+      // One Mount per user, each with its own ID; Unmount is called once for each.
+      const r = await this.#plugin(v.Driver, name).call('VolumeDriver.Mount', { Name: name, ID: id });
+      const mp = String(r['Mountpoint'] ?? '');
+      if (!mp) throw new SystemError(`volume plugin ${v.Driver} gave no mount point for ${name}`);
+      return mp;
+    }
     if (!v.Options?.['type'] && !v.Options?.['device']) return v.Mountpoint;
     await this.#withLock(name, async () => {
       const n = this.#active.get(name) ?? 0;
@@ -183,8 +238,12 @@ export class VolumeService {
   }
 
   /** The other half of acquire(): the last user unmounts. */
-  async releaseMount(name: string): Promise<void> {
+  async releaseMount(name: string, id = ''): Promise<void> {
     const v = this.#t.get(name);
+    if (v && v.Driver !== 'local') {
+      await this.#plugin(v.Driver, name).call('VolumeDriver.Unmount', { Name: name, ID: id }).catch((err: unknown) => this.#o.log.warn('volume plugin unmount failed', { volume: name, err: messageOf(err) }));
+      return;
+    }
     if (!v || (!v.Options?.['type'] && !v.Options?.['device'])) return;
     await this.#withLock(name, async () => {
       const n = (this.#active.get(name) ?? 1) - 1;

@@ -1,0 +1,75 @@
+// docker's legacy volume plugin protocol, against a plugin this test runs: a
+// small server on a unix socket in the daemon's plugin directory that keeps
+// volumes as directories and records every call it gets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { usePrivateDaemon, type PrivateDaemon } from '../../harness/pierd.js';
+import { dockerCli, e2eSkip } from '../../harness/clients.js';
+
+const skip = e2eSkip('volume plugin e2e', { needsDocker: true });
+let d: PrivateDaemon;
+usePrivateDaemon(skip, (x) => { d = x; });
+const { dk, ok } = dockerCli(() => d);
+
+interface Plugin { server: Server; calls: string[]; root: string; close(): Promise<void> }
+
+async function startPlugin(name: string): Promise<Plugin> {
+  const dir = join(d.root, 'exec', 'plugins');
+  const root = join(d.root, `plugin-${name}`);
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(root, { recursive: true });
+  const calls: string[] = [];
+  const vols = new Set<string>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => {
+      const b = (body ? JSON.parse(body) : {}) as { Name?: string; ID?: string };
+      const n = b.Name ?? '';
+      calls.push(`${req.url ?? ''} ${n}`.trim());
+      let out: unknown = { Err: '' };
+      switch (req.url) {
+        case '/Plugin.Activate': out = { Implements: ['VolumeDriver'] }; break;
+        case '/VolumeDriver.Create': mkdirSync(join(root, n), { recursive: true }); vols.add(n); break;
+        case '/VolumeDriver.Remove': vols.delete(n); break;
+        case '/VolumeDriver.Mount': case '/VolumeDriver.Path': out = { Mountpoint: join(root, n), Err: '' }; break;
+        case '/VolumeDriver.Get': out = vols.has(n) ? { Volume: { Name: n, Mountpoint: join(root, n) }, Err: '' } : { Err: 'no such volume' }; break;
+        case '/VolumeDriver.Unmount': break;
+        default: out = { Err: `unknown call ${req.url ?? ''}` };
+      }
+      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' });
+      res.end(JSON.stringify(out));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(join(dir, `${name}.sock`), resolve));
+  return { server, calls, root, close: () => new Promise<void>((resolve) => { server.close(() => resolve()); rmSync(root, { recursive: true, force: true }); }) };
+}
+
+test('a volume plugin: create, run with it, rm — the calls docker makes, in order', { skip }, async (t) => {
+  const p = await startPlugin('pe2evol');
+  t.after(() => p.close());
+  assert.equal((await ok('volume', 'create', '-d', 'pe2evol', 'pv1')).trim(), 'pv1');
+  assert.match(await ok('volume', 'ls', '--format', '{{.Driver}} {{.Name}}'), /^pe2evol pv1$/m);
+  await ok('run', '--rm', '-v', 'pv1:/data', 'busybox', 'sh', '-c', 'echo via-plugin > /data/f');
+  assert.equal(readFileSync(join(p.root, 'pv1', 'f'), 'utf8'), 'via-plugin\n', 'the data went where the plugin said');
+  const r = await dk('volume', 'rm', 'pv1');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(p.calls, [
+    '/Plugin.Activate', '/VolumeDriver.Create pv1', '/VolumeDriver.Get pv1',
+    '/VolumeDriver.Mount pv1', '/VolumeDriver.Unmount pv1', '/VolumeDriver.Remove pv1',
+  ]);
+});
+
+test('--volume-driver and --mount volume-driver= create through the plugin; a missing plugin is a clear error', { skip }, async (t) => {
+  const p = await startPlugin('pe2evol2');
+  t.after(async () => { await dk('volume', 'rm', 'pv2', 'pv3'); await p.close(); });
+  await ok('run', '--rm', '--volume-driver', 'pe2evol2', '-v', 'pv2:/d', 'busybox', 'true');
+  await ok('run', '--rm', '--mount', 'type=volume,src=pv3,dst=/d,volume-driver=pe2evol2', 'busybox', 'true');
+  assert.ok(p.calls.includes('/VolumeDriver.Create pv2') && p.calls.includes('/VolumeDriver.Create pv3'), p.calls.join('\n'));
+  const missing = await dk('volume', 'create', '-d', 'pe2e-nosuch', 'pv4');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /create pv4: error looking up volume plugin pe2e-nosuch: plugin "pe2e-nosuch" not found/);
+});
