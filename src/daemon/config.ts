@@ -27,6 +27,8 @@ export interface DaemonConfig {
   readonly clusterPeers: readonly string[];
   /** TCP port of the peer channel (docker's gossip port, 7946). */
   readonly clusterPort: number;
+  /** What pier does with a container that turns unhealthy, unless its pier.health-on-failure label says otherwise. */
+  readonly healthOnFailure: 'none' | 'kill' | 'restart' | 'stop';
 }
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
@@ -38,6 +40,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--group', 'group'], ['-G', 'group'], ['--add-runtime', 'add-runtime'], ['--init-path', 'init-path'], ['--label', 'label'],
   ['--insecure-registry', 'insecure-registry'],
   ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
+  ['--health-on-failure', 'health-on-failure'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
   ['-D', 'debug'], ['--debug', 'debug'], ['-v', 'version'], ['--version', 'version'], ['-h', 'help'], ['--help', 'help'],
@@ -52,6 +55,7 @@ Options:
       --cluster-advertise string  Address other daemons reach this one on, for overlay networks
       --cluster-peer list         Address of another daemon sharing overlay networks (repeatable)
       --cluster-port int          TCP port of the overlay peer channel (default 7946)
+      --health-on-failure string  What to do with an unhealthy container: none|kill|restart|stop (default "none")
       --config-file string        Daemon configuration file (default "/etc/pier/daemon.json")
       --data-root string          Root directory of persistent pier state (default "/var/lib/pier")
   -D, --debug                     Enable debug mode
@@ -137,7 +141,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'cluster-advertise', 'cluster-peers', 'cluster-port']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -191,6 +195,10 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (a !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(a)) throw new InvalidParameterError(`invalid cluster address "${a}": want an IPv4 address`);
   }
   if (clusterPeers.length && !clusterAdvertise) throw new InvalidParameterError('--cluster-peer needs --cluster-advertise: the address the peers reach this daemon on');
+  const healthOnFailure = last('health-on-failure') ?? fileStr('health-on-failure') ?? 'none';
+  if (!['none', 'kill', 'restart', 'stop'].includes(healthOnFailure)) {
+    throw new InvalidParameterError(`invalid health-on-failure "${healthOnFailure}": want none, kill, restart or stop`);
+  }
   const cfg: DaemonConfig = {
     hosts, dataRoot, execRoot,
     pidfile: resolve(last('pidfile') ?? fileStr('pidfile') ?? join(execRoot, 'pierd.pid')),
@@ -205,7 +213,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ...(Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as unknown[]).map((r) => str(r, 'insecure-registries')) : []),
       ...(raw['insecure-registry'] ?? []),
     ],
-    clusterAdvertise, clusterPeers, clusterPort,
+    clusterAdvertise, clusterPeers, clusterPort, healthOnFailure: healthOnFailure as DaemonConfig['healthOnFailure'],
   };
   return Object.freeze(cfg);
 }

@@ -191,7 +191,7 @@ export class Daemon {
         else await cs.kill(id, 'KILL');
       },
       warn: (msg, fields) => this.log.warn(msg, fields),
-    }));
+    }, { defaultAction: cfg.healthOnFailure }));
     await images.ensureBusybox();
     await containers.reconcile();
     await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false);
