@@ -65,17 +65,4 @@ export interface PortMapping {
 }
 
 /** Endpoint settings as the API carries them (NetworkingConfig.EndpointsConfig values). */
-export interface EndpointSettings {
-  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string; LinkLocalIPs?: string[] } | null;
-  Links?: string[] | null;
-  Aliases?: string[] | null;
-  MacAddress?: string;
-  DriverOpts?: Record<string, string> | null;
-  NetworkID?: string;
-  EndpointID?: string;
-  Gateway?: string;
-  IPAddress?: string;
-  IPPrefixLen?: number;
-  DNSNames?: string[] | null;
-  GwPriority?: number;
-}
+export type { EndpointSettings } from '../pkg/engine/index.js';

@@ -4,6 +4,7 @@ import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { newId } from '../pkg/ids/index.js';
+import { KeyedLock } from '../pkg/keyed-lock/index.js';
 import { bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkMasters, linkNames, netnsSetup } from '../kernel/index.js';
 import type { Cluster, RemoteEndpoint } from './overlay/cluster.js';
 import { floodLines, memberSlice, overlayDefaultSubnet, overlayNetworkId, overlayVni, vxlanLines, vxlanName } from './overlay/overlay-plan.js';
@@ -88,7 +89,7 @@ export class NetworkService {
   readonly #last = new Map<string, number>();
   readonly #proxies = new Map<string, RunningProxy[]>();
   readonly #ports = new Map<string, PortMapping[]>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedLock();
   readonly #plans = new Map<string, PoolPlan>();
   readonly #defaultBridge: string;
   #bridgeTimer: NodeJS.Timeout | undefined;
@@ -354,20 +355,12 @@ export class NetworkService {
     return { ifname: n.pier.ifname ?? '', subnet: n.IPAM.Config[0]?.Subnet ?? '', internal: n.Internal };
   }
 
-  /** Runs fn with the network's host objects to itself (bridge creation vs removal). */
-  async #withLock<R>(key: string, fn: () => Promise<R>): Promise<R> {
-    const prev = this.#locks.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.#locks.set(key, settled);
-    try { return await next; } finally { if (this.#locks.get(key) === settled) this.#locks.delete(key); }
-  }
 
   async #ensureBridge(n: NetworkRecord): Promise<void> {
     const ifname = n.pier.ifname;
     if (!ifname) return;
     if (ifname === this.#defaultBridge) clearTimeout(this.#bridgeTimer);
-    await this.#withLock(`bridge:${n.Id}`, async () => {
+    await this.#locks.run(`bridge:${n.Id}`, async () => {
       if (linkExists(ifname)) return;
       const plan = this.#plan(n);
       const mtu = Number(n.Options['com.docker.network.driver.mtu'] ?? 0) || undefined;
@@ -418,7 +411,7 @@ export class NetworkService {
   }
 
   async #dropDefaultBridgeNow(n: NetworkRecord): Promise<void> {
-    await this.#withLock(`bridge:${n.Id}`, async () => {
+    await this.#locks.run(`bridge:${n.Id}`, async () => {
       if (this.#endpointsOn(n.Id).length || this.#holds > 0 || !linkExists(this.#defaultBridge)) return;
       await this.firewall.removeNetwork(this.#fw(n));
       await ipBatch([`link del ${this.#defaultBridge}`]).catch((err: unknown) => this.log.debug('default bridge delete failed', { err: messageOf(err) }));

@@ -5,6 +5,7 @@ import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { newId } from '../pkg/ids/index.js';
+import { KeyedLock } from '../pkg/keyed-lock/index.js';
 import { exec, isMounted, unmount } from '../kernel/index.js';
 import type { PluginClient } from '../pkg/plugins/index.js';
 
@@ -53,7 +54,7 @@ export class VolumeService {
   readonly #t: Table<VolumeRecord>;
   /** Running users per volume with mount options: mounted on the first, unmounted after the last. */
   readonly #active = new Map<string, number>();
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedLock();
   readonly #plugins = new Map<string, PluginClient>();
 
   constructor(o: VolumeServiceOptions) {
@@ -174,7 +175,7 @@ export class VolumeService {
       this.#o.events.publish({ Type: 'volume', Action: 'destroy', Actor: { ID: name, Attributes: { driver: v.Driver } } });
       return;
     }
-    await this.#withLock(name, async () => {
+    await this.#locks.run(name, async () => {
       this.#t.delete(name);
       const data = v.Mountpoint;
       if (await isMounted(data)) await unmount(data).catch((err: unknown) => this.#o.log.warn('volume unmount failed', { volume: name, err: messageOf(err) }));
@@ -224,7 +225,7 @@ export class VolumeService {
       return mp;
     }
     if (!v.Options?.['type'] && !v.Options?.['device']) return v.Mountpoint;
-    await this.#withLock(name, async () => {
+    await this.#locks.run(name, async () => {
       const n = this.#active.get(name) ?? 0;
       if (n === 0 && !(await isMounted(v.Mountpoint))) await mountLocal(v);
       this.#active.set(name, n + 1);
@@ -247,7 +248,7 @@ export class VolumeService {
       return;
     }
     if (!v || (!v.Options?.['type'] && !v.Options?.['device'])) return;
-    await this.#withLock(name, async () => {
+    await this.#locks.run(name, async () => {
       const n = (this.#active.get(name) ?? 1) - 1;
       if (n > 0) { this.#active.set(name, n); return; }
       this.#active.delete(name);
@@ -255,13 +256,6 @@ export class VolumeService {
     });
   }
 
-  async #withLock<R>(key: string, fn: () => Promise<R>): Promise<R> {
-    const prev = this.#locks.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.#locks.set(key, settled);
-    try { return await next; } finally { if (this.#locks.get(key) === settled) this.#locks.delete(key); }
-  }
 }
 
 function sameOptions(a: Record<string, string>, b: Record<string, string>): boolean {
