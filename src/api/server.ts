@@ -8,6 +8,7 @@ const { createServer } = createRequire(import.meta.url)('node:http') as typeof i
 import type { Duplex } from 'node:stream';
 import { channel } from 'node:diagnostics_channel';
 import type { Logger } from '../pkg/log/index.js';
+import { monotonicMs } from '../pkg/clock/index.js';
 import { NotFoundError } from '../errdefs/index.js';
 import { errorStatus } from './errors.js';
 import { COMMON_HEADERS, sendJson, splitVersion, type Ctx } from './http.js';
@@ -21,7 +22,7 @@ export function createApiServer(router: Router, log: Logger): Server {
   const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 });
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse | undefined, socket: Duplex | undefined, head: Buffer | undefined): Promise<void> => {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const rid = ++reqSeq;
     const url = new URL(req.url ?? '/', 'http://pier');
     const ac = new AbortController();
@@ -74,8 +75,8 @@ export function createApiServer(router: Router, log: Logger): Server {
         socket.end(`HTTP/1.1 ${e.status} Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nApi-Version: ${COMMON_HEADERS['Api-Version']}\r\n\r\n${body}`);
       }
     } finally {
-      if (log.enabled('debug')) log.debug('request', { req: rid, method: req.method, url: req.url, status, ms: +(performance.now() - t0).toFixed(2) });
-      if (traceRequest.hasSubscribers) traceRequest.publish({ method: req.method, url: req.url, status, ms: performance.now() - t0 });
+      if (log.enabled('debug')) log.debug('request', { req: rid, method: req.method, url: req.url, status, ms: +(monotonicMs() - t0).toFixed(2) });
+      if (traceRequest.hasSubscribers) traceRequest.publish({ method: req.method, url: req.url, status, ms: monotonicMs() - t0 });
     }
   };
 

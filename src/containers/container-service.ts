@@ -6,6 +6,7 @@ import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, No
 import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
+import { monotonicMs } from '../pkg/clock/index.js';
 import type { ContainerConfig, HostConfig, NetworkingConfig } from '../pkg/engine/index.js';
 import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { ImageService, ImageRecord } from '../images/index.js';
@@ -317,9 +318,9 @@ export class ContainerService {
     const rootfs = this.rootfsDir(id);
     const image = this.#o.images.get(c.Image);
     let mounted = false;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const marks: Record<string, number> = {};
-    const mark = (k: string): void => { marks[k] = +(performance.now() - t0).toFixed(1); };
+    const mark = (k: string): void => { marks[k] = +(monotonicMs() - t0).toFixed(1); };
     // Attaches waiting for this start connect while the runtime creates the container
     // (conmon's attach socket appears first), so they cost no time after create.
     let early: Map<AttachRequest, Promise<AttachHandle>> | undefined;

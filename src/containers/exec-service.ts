@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ConflictError, NotFoundError, InvalidParameterError } from '../errdefs/index.js';
 import { newId } from '../pkg/ids/index.js';
+import { monotonicMs } from '../pkg/clock/index.js';
 import type { ExecHandle } from '../runtime/index.js';
 import { buildExecProcess } from './oci-spec.js';
 import type { ContainerService } from './container-service.js';
@@ -85,9 +86,9 @@ export class ExecService {
   async start(id: string, o: { detach: boolean; tty?: boolean }): Promise<ExecStreams> {
     const e = this.get(id);
     if (e.Running || e.ExitCode !== null) throw new ConflictError(`Error: Exec command ${id} has already run`);
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const marks: Record<string, number> = {};
-    const mark = (k: string): void => { marks[k] = +(performance.now() - t0).toFixed(1); };
+    const mark = (k: string): void => { marks[k] = +(monotonicMs() - t0).toFixed(1); };
     const { c } = this.#containers.runningTask(e.ContainerID);
     const image = this.#containers.options.images.get(c.Image);
     const input = await this.#containers.specInput(c, image);

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { hostname, totalmem, cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '../pkg/log/index.js';
+import { monotonicMs } from '../pkg/clock/index.js';
 import { SystemError, messageOf } from '../errdefs/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { EventBus } from '../events/index.js';
@@ -70,7 +71,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     const cfg = this.#cfg;
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
     mkdirSync(cfg.execRoot, { recursive: true, mode: 0o700 });
     this.#writePidfile();
@@ -223,7 +224,7 @@ export class Daemon {
     };
     const router = buildRouter(backend);
     for (const h of cfg.hosts) await this.#listen(h, router);
-    this.log.info('pierd started', { version: PIER_VERSION, hosts: cfg.hosts, dataRoot: cfg.dataRoot, ms: +(performance.now() - t0).toFixed(1) });
+    this.log.info('pierd started', { version: PIER_VERSION, hosts: cfg.hosts, dataRoot: cfg.dataRoot, ms: +(monotonicMs() - t0).toFixed(1) });
     this.#gcWhenIdle();
   }
 

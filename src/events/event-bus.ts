@@ -37,7 +37,7 @@ export class EventBus {
   #lastNano = 0n;
 
   publish(input: EventInput): EngineEvent {
-    let nano = BigInt(Date.now()) * 1_000_000n + BigInt(Math.floor(performance.now() * 1000) % 1000) * 1000n;
+    let nano = BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() / 1000n % 1000n) * 1000n;
     if (nano <= this.#lastNano) nano = this.#lastNano + 1n;
     this.#lastNano = nano;
     const ev: EngineEvent = { ...input, scope: 'local', time: Number(nano / 1_000_000_000n), timeNano: Number(nano) };

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { open, readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { pack as tarPack, type Header } from 'tar-stream';
 import { SystemError } from '../errdefs/index.js';
 import { digestOf, type Digest } from '../pkg/digest/index.js';
@@ -130,7 +129,10 @@ export async function buildBusyboxLayer(opts: { busyboxPath?: string } = {}): Pr
   const bin = await readFile(path);
   let listed: string;
   try {
-    listed = (await promisify(execFile)(path, ['--list'], { maxBuffer: 1 << 20 })).stdout;
+    // Not util.promisify: an ESM import of node:util loads ~13 internal modules (~1 MB of RSS).
+    listed = await new Promise<string>((resolve, reject) => {
+      execFile(path, ['--list'], { maxBuffer: 1 << 20 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
   } catch (err) {
     throw new SystemError(`cannot list the applets of "${path}"`, { cause: err });
   }

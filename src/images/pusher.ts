@@ -5,7 +5,7 @@
  * five layers go up at once (dockerd's max-concurrent-uploads). Progress goes
  * out as dockerd's JSON messages.
  */
-import { createGzip, constants as zc } from 'node:zlib';
+import { createRequire } from 'node:module';
 import { pipeline } from 'node:stream/promises';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
 import {
@@ -15,6 +15,9 @@ import {
 import { familiarName, fullString, type Reference } from '../pkg/reference/index.js';
 import type { ImageRecord, ImageService } from './image-service.js';
 import { byteProgress, layerStatus, shortId, type ProgressSink } from './progress.js';
+
+// node:zlib on the first push that compresses, not with the daemon (~0.4 MB of RSS idle).
+const nodeRequire = createRequire(import.meta.url);
 
 export interface PushOptions {
   auth?: RegistryAuth;
@@ -147,7 +150,8 @@ export class Pusher {
     if (!tar) throw new InvalidParameterError(`layer ${diffId} of ${img.id} has neither a compressed blob nor its tar in the content store`);
     // ingest streams with backpressure, hashes, and leaves nothing behind on failure.
     const tarStream = await content.read(diffId);
-    const gz = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: 1 << 17 });
+    const zlib = nodeRequire('node:zlib') as typeof import('node:zlib');
+    const gz = zlib.createGzip({ level: zlib.constants.Z_BEST_SPEED, chunkSize: 1 << 17 });
     const feeding = pipeline(tarStream, gz);
     feeding.catch(() => { /* destroys gz, so ingest fails too */ });
     const info = await content.ingest(gz);

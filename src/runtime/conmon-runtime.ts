@@ -7,6 +7,7 @@ import { channel } from 'node:diagnostics_channel';
 import { exec, ExecError, processIdentity, isProcessAlive, type ProcessIdentity, type ForkServer, type StreamChild } from '../kernel/index.js';
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError } from '../errdefs/index.js';
 import type { Logger } from '../pkg/log/index.js';
+import { monotonicMs } from '../pkg/clock/index.js';
 import { ExitWatcher } from './exit-watcher.js';
 
 export interface RuntimeOptions {
@@ -184,7 +185,7 @@ export class ConmonRuntime {
    * when create fails (the CLI maps "not found"/"permission denied" to 127/126).
    */
   async create(id: string, o: CreateTaskOptions): Promise<TaskInfo> {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     this.exits.clear(id);
     // conmon writes <persist>/exit before the exit-dir file and gives up if the dir is missing.
     mkdirSync(join(o.bundle, 'persist'), { recursive: true });
@@ -241,7 +242,7 @@ export class ConmonRuntime {
     const pid = msg.data;
     const conmonPid = Number.parseInt(readFileSafe(join(o.bundle, 'conmon.pid')) ?? '0', 10);
     const info: TaskInfo = { pid, pidStart: processIdentity(pid)?.startTime ?? '', conmon: conmonPid > 0 ? processIdentity(conmonPid) : undefined };
-    if (traceCreate.hasSubscribers) traceCreate.publish({ id, ms: performance.now() - t0 });
+    if (traceCreate.hasSubscribers) traceCreate.publish({ id, ms: monotonicMs() - t0 });
     return info;
   }
 
@@ -285,9 +286,9 @@ export class ConmonRuntime {
 
   /** `<runtime> start`: the created process begins running the user's command. */
   async start(id: string): Promise<void> {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     if (this.#startThroughFifo(id)) {
-      if (traceStart.hasSubscribers) traceStart.publish({ id, ms: performance.now() - t0 });
+      if (traceStart.hasSubscribers) traceStart.publish({ id, ms: monotonicMs() - t0 });
       return;
     }
     try {
@@ -296,7 +297,7 @@ export class ConmonRuntime {
       const text = err instanceof ExecError ? runtimeMessage(err.result.stderr) : String(err);
       throw new InvalidParameterError(`failed to start container: ${normaliseStartError(text)}`, { cause: err });
     }
-    if (traceStart.hasSubscribers) traceStart.publish({ id, ms: performance.now() - t0 });
+    if (traceStart.hasSubscribers) traceStart.publish({ id, ms: monotonicMs() - t0 });
   }
 
   /**
