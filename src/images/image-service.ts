@@ -38,12 +38,17 @@ export interface ImageRecord {
   /** sha256:… of the config JSON. */
   id: string;
   created: string;
-  /** Unpacked size of all layers, bytes. */
+  /** Size of all layers as docker counts it (the sum of diskSizes), bytes. */
   size: number;
   diffIds: string[];
   chainIds: string[];
-  /** Per-layer unpacked sizes. */
+  /** Per-layer sizes of the uncompressed layer tars (what `save` writes as each blob's size). */
   layerSizes: number[];
+  /**
+   * Per-layer sizes as docker reports them (history SIZE, the image's Size): the bytes of the
+   * layer's files, not of its tar. Absent in records from before it existed: layerSizes then.
+   */
+  diskSizes?: number[];
   parent: string;
   comment: string;
   repoDigests: string[];
@@ -87,6 +92,8 @@ const shortHex = /^[a-f0-9]{1,64}$/;
 export class ImageService {
   readonly #o: ImageServiceOptions;
   readonly #images: Table<ImageRecord>;
+  /** Docker's size of each layer snapshot by chain ID, filled from the records on first use. */
+  #diskSize: Map<string, number> | undefined;
   readonly #refs: Table<RefRecord>;
   readonly #sources: Table<BlobSources>;
 
@@ -227,18 +234,41 @@ export class ImageService {
     }
   }
 
+  /**
+   * Docker's size of each layer: the bytes of its files (its snapshot walked once, then
+   * remembered by chain ID), so `docker images` and `docker history` match dockerd's figures.
+   */
+  async #diskSizes(chains: readonly string[]): Promise<number[]> {
+    if (!this.#diskSize) {
+      this.#diskSize = new Map();
+      for (const r of this.#images.all()) r.diskSizes?.forEach((n, i) => { const c = r.chainIds[i]; if (c) this.#diskSize?.set(c, n); });
+    }
+    const known = this.#diskSize;
+    return Promise.all(chains.map(async (c) => {
+      let n = known.get(c);
+      if (n === undefined) {
+        n = (await this.#o.snapshots.usage(c)).bytes;
+        known.set(c, n);
+      }
+      return n;
+    }));
+  }
+
   /** Records an image from its config bytes (already-applied layers); returns the record. */
   async recordImage(configBytes: Buffer, layerSizes: number[], opts: { comment?: string; manifest?: ImageRecord['manifest']; layerBlobs?: ImageRecord['layerBlobs']; repoDigest?: string } = {}): Promise<ImageRecord> {
     const blob = await this.#o.content.ingest(configBytes);
     const cfg = JSON.parse(configBytes.toString('utf8')) as ImageConfigFile;
     const diffIds = cfg.rootfs.diff_ids;
+    const chains = chainIds(diffIds);
+    const diskSizes = await this.#diskSizes(chains);
     const rec: ImageRecord = {
       id: blob.digest,
       created: cfg.created ?? new Date().toISOString(),
-      size: layerSizes.reduce((a, b) => a + b, 0),
+      size: diskSizes.reduce((a, b) => a + b, 0),
       diffIds,
-      chainIds: chainIds(diffIds),
+      chainIds: chains,
       layerSizes,
+      diskSizes,
       parent: '',
       comment: opts.comment ?? '',
       repoDigests: opts.repoDigest ? [opts.repoDigest] : [],
@@ -456,7 +486,8 @@ export class ImageService {
       if (c === undefined || used.has(c)) break;
       try {
         await this.#o.snapshots.remove(c);
-        freed += img.layerSizes[i] ?? 0;
+        freed += (img.diskSizes ?? img.layerSizes)[i] ?? 0;
+        this.#diskSize?.delete(c);
       } catch (err) {
         this.#o.log.warn('layer snapshot kept', { snapshot: c, err });
         break;

@@ -77,10 +77,11 @@ export function imageRoutes(r: Router, b: Backend): void {
     const img = b.images.resolve(ctx.params['name'] ?? '');
     const cfg = await b.images.config(img.id);
     const hist = (cfg.history ?? []).slice().reverse();
-    let layer = img.layerSizes.length - 1;
+    const sizes = img.diskSizes ?? img.layerSizes;
+    let layer = sizes.length - 1;
     return {
       json: hist.map((h, i) => {
-        const size = h.empty_layer ? 0 : img.layerSizes[layer--] ?? 0;
+        const size = h.empty_layer ? 0 : sizes[layer--] ?? 0;
         return { Id: i === 0 ? img.id : '<missing>', Created: Math.floor(Date.parse(h.created ?? img.created) / 1000), CreatedBy: h.created_by ?? '', Tags: i === 0 ? b.images.tagsOf(img.id) : null, Size: size, Comment: h.comment ?? '' };
       }),
     };

@@ -84,7 +84,7 @@ export function systemRoutes(r: Router, b: Backend): void {
       };
     }));
     const layers = new Map<string, number>();
-    for (const img of images) img.chainIds.forEach((id, i) => layers.set(id, img.layerSizes[i] ?? 0));
+    for (const img of images) img.chainIds.forEach((id, i) => layers.set(id, (img.diskSizes ?? img.layerSizes)[i] ?? 0));
     const LayersSize = [...layers.values()].reduce((a, n) => a + n, 0);
     // As moby: volumes with driver options (a mounted device, tmpfs) are not sized here.
     const volumeViews = await Promise.all(b.volumes.list().filter((v) => !v.Options || Object.keys(v.Options).length === 0).map(async (v) => volumeView(v, { Size: await b.volumes.size(v), RefCount: b.containers.usingVolume(v.Name).length })));

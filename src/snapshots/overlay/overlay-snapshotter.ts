@@ -113,17 +113,26 @@ export class OverlaySnapshotter implements Snapshotter {
     return join(this.#root, String(this.#get(key).id), 'fs');
   }
 
+  /**
+   * The snapshot's own files, as docker's directory.Size counts a layer: the lstat sizes of
+   * everything but directories, a file with several hard links once.
+   */
   async usage(key: string): Promise<{ bytes: number; inodes: number }> {
     const root = await this.dir(key);
     let bytes = 0;
     let inodes = 0;
+    const linked = new Set<number>();
     const walk = async (d: string): Promise<void> => {
       for (const e of await readdir(d, { withFileTypes: true })) {
         const p = join(d, e.name);
         const st = await lstat(p);
         inodes++;
-        if (e.isDirectory()) await walk(p);
-        else bytes += st.size;
+        if (e.isDirectory()) { await walk(p); continue; }
+        if (st.nlink > 1) {
+          if (linked.has(st.ino)) continue;
+          linked.add(st.ino);
+        }
+        bytes += st.size;
       }
     };
     await walk(root);

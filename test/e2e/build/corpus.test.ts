@@ -36,7 +36,6 @@ const execFileP = promisify(execFile);
  */
 const HEALTHCHECK_TEXT = 'HEALTHCHECK in history: both print Go\'s %q of the HealthConfig struct, but docker 20.10\'s struct has three durations and pier writes today\'s four (StartInterval): &{["CMD-SHELL" "…"] "5s" "2s" "1s" "0s" \'\\x04\'}';
 const KNOWN: Record<string, string> = {
-  '*/size': 'docker history SIZE: pier gives the size of a layer\'s tar, dockerd the sum of the sizes of its files (busybox 2134528 vs 1983187 bytes; a 2-byte COPY 2048 vs 2)',
   'copy-chown/corpus/copy-chown/created-by': 'COPY in history: dockerd\'s file:<hash> is its own tar-header checksum of the file, pier\'s is a sha256 of name, mode and content (the text around it matches)',
   'healthcheck/corpus/healthcheck:probe/created-by': HEALTHCHECK_TEXT,
   'healthcheck/corpus/healthcheck:exec-form/created-by': HEALTHCHECK_TEXT,
