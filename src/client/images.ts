@@ -41,13 +41,15 @@ export class ImagesClient {
   }
 
   /** GET /images/get?names=…: a docker-archive tar of the images. */
-  save(names: readonly string[]): Promise<Response> {
-    return this.#t.request('GET', '/images/get', { query: { names: [...names] } });
+  save(names: readonly string[], opts: { platforms?: readonly string[] } = {}): Promise<Response> {
+    const platform = (opts.platforms ?? []).map(platformJson);
+    return this.#t.request('GET', '/images/get', { query: { names: [...names], platform: platform.length ? platform : undefined } });
   }
 
   /** POST /images/load: the archive as the body; JSON lines back. */
-  load(body: Readable, opts: { quiet?: boolean } = {}): Promise<Response> {
-    return this.#t.request('POST', '/images/load', { query: { quiet: opts.quiet ? '1' : undefined }, body, contentType: 'application/x-tar' });
+  load(body: Readable, opts: { quiet?: boolean; platforms?: readonly string[] } = {}): Promise<Response> {
+    const platform = (opts.platforms ?? []).map(platformJson);
+    return this.#t.request('POST', '/images/load', { query: { quiet: opts.quiet ? '1' : undefined, platform: platform.length ? platform : undefined }, body, contentType: 'application/x-tar' });
   }
 
   /** POST /commit: a container's changes as a new image; resolves its ID. */

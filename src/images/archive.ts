@@ -5,6 +5,7 @@
  * repositories — and, on load, that, the older `<id>/layer.tar` archives, or a
  * bare OCI layout (layers possibly compressed). Several images per archive.
  */
+import { platformMatches, type Platform } from './platform.js';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -19,12 +20,16 @@ import { chainIds, type ImageConfigFile, type ImageRecord, type ImageService } f
 const hex = (d: string): string => d.replace(/^sha256:/, '');
 
 /** Streams an archive of the named images (names or IDs); NotFoundError before any byte. */
-export function saveImages(images: ImageService, names: readonly string[]): Readable {
-  const picked: { img: ImageRecord; tags: string[] }[] = [];
-  const add = (img: ImageRecord, tags: string[]): void => {
+/** An image `save` writes, its tags, and the name it was asked for (for messages). */
+export interface PickedImage { img: ImageRecord; tags: string[]; name: string }
+
+/** The images `names` stand for, each once with all its asked-for tags (NotFoundError for an unknown one). */
+export function pickImages(images: ImageService, names: readonly string[]): PickedImage[] {
+  const picked: PickedImage[] = [];
+  const add = (img: ImageRecord, tags: string[], name: string): void => {
     const prev = picked.find((p) => p.img.id === img.id);
     if (prev) prev.tags.push(...tags.filter((t) => !prev.tags.includes(t)));
-    else picked.push({ img, tags });
+    else picked.push({ img, tags, name });
   };
   for (const n of names) {
     // A bare repository name saves every tag of that repository (each image it names), as docker does.
@@ -36,7 +41,7 @@ export function saveImages(images: ImageService, names: readonly string[]): Read
         let found = false;
         for (const img of images.list()) {
           const tags = images.tagsOf(img.id).filter((t) => t.startsWith(`${repo}:`));
-          if (tags.length) { add(img, tags); found = true; }
+          if (tags.length) { add(img, tags, n); found = true; }
         }
         if (found) continue;
       }
@@ -50,8 +55,13 @@ export function saveImages(images: ImageService, names: readonly string[]): Read
         ? images.tagsOf(img.id).filter((t) => t.startsWith(`${familiarName(ref)}:`))
         : ref.digest === undefined ? [familiarString(withDefaultTag(ref))] : [];
     }
-    add(img, tags);
+    add(img, tags, n);
   }
+  return picked;
+}
+
+/** The docker-archive (with an OCI layout beside it) of the picked images, streamed. */
+export function saveImages(images: ImageService, picked: readonly PickedImage[]): Readable {
   const out = new PassThrough();
   const p = pack();
   p.pipe(out);
@@ -133,7 +143,7 @@ async function layerTar(images: ImageService, img: ImageRecord, i: number): Prom
  * Loads an archive from `body`: unpacked (safely) into a private temp dir first,
  * since manifest.json may come last. Returns what docker prints per image.
  */
-export async function loadImages(images: ImageService, body: Readable, tmpRoot: string): Promise<string[]> {
+export async function loadImages(images: ImageService, body: Readable, tmpRoot: string, o: { platform?: Platform } = {}): Promise<string[]> {
   await mkdir(tmpRoot, { recursive: true });
   const dir = await mkdtemp(join(tmpRoot, 'load-'));
   try {
@@ -152,6 +162,7 @@ export async function loadImages(images: ImageService, body: Readable, tmpRoot: 
       for (const e of entries) {
         const cfgBytes = await read(e.Config);
         if (!cfgBytes) throw new InvalidParameterError(`invalid archive: ${e.Config} is missing`);
+        if (!wanted(cfgBytes, o.platform)) continue;
         const rec = await loadOne(images, cfgBytes, e.Layers.map((l) => inside(l)));
         out.push(...tagLoaded(images, rec, e.RepoTags ?? []));
       }
@@ -167,6 +178,7 @@ export async function loadImages(images: ImageService, body: Readable, tmpRoot: 
       if (!m.config) continue; // a nested index: not followed
       const cfgBytes = await read(`blobs/sha256/${hex(m.config.digest)}`);
       if (!cfgBytes) throw new InvalidParameterError(`invalid archive: config ${m.config.digest} is missing`);
+      if (!wanted(cfgBytes, o.platform)) continue;
       const rec = await loadOne(images, cfgBytes, (m.layers ?? []).map((l) => inside(`blobs/sha256/${hex(l.digest)}`)));
       const name = d.annotations?.['io.containerd.image.name'];
       out.push(...tagLoaded(images, rec, name ? [name] : []));
@@ -175,6 +187,14 @@ export async function loadImages(images: ImageService, body: Readable, tmpRoot: 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `load --platform`: an image of another platform is skipped, as dockerd skips it. */
+function wanted(cfgBytes: Buffer, platform: Platform | undefined): boolean {
+  if (!platform) return true;
+  let cfg: { os?: string; architecture?: string; variant?: string };
+  try { cfg = JSON.parse(cfgBytes.toString('utf8')) as typeof cfg; } catch { throw new InvalidParameterError('invalid archive: an image config is not JSON'); }
+  return platformMatches(cfg, platform);
 }
 
 async function loadOne(images: ImageService, cfgBytes: Buffer, layerFiles: string[]): Promise<ImageRecord> {

@@ -13,7 +13,8 @@ import { buildBusyboxLayer, busyboxImageConfig } from './busybox-layer.js';
 import { RegistryClient, isInsecureRegistry, type RegistryAuth } from '../distribution/index.js';
 import { Puller } from './puller.js';
 import { Pusher } from './pusher.js';
-import { loadImages, saveImages } from './archive.js';
+import { loadImages, pickImages, saveImages } from './archive.js';
+import { platformMatches, platformMismatch, type Platform } from './platform.js';
 import { commitContainer, type CommitRequest } from './commit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -321,14 +322,24 @@ export class ImageService {
     return c.listTags(ref.path);
   }
 
-  /** `docker save`: an archive stream of the named images. */
-  save(names: readonly string[]): Readable {
-    return saveImages(this, names);
+  /**
+   * `docker save`: an archive stream of the named images. With `platform`, an image of another
+   * platform is refused before anything is sent, as dockerd does.
+   */
+  async save(names: readonly string[], o: { platform?: Platform } = {}): Promise<Readable> {
+    const picked = pickImages(this, names);
+    if (o.platform) {
+      for (const p of picked) {
+        const cfg = await this.config(p.img.id);
+        if (!platformMatches(cfg, o.platform)) throw platformMismatch(p.name, cfg, o.platform);
+      }
+    }
+    return saveImages(this, picked);
   }
 
-  /** `docker load`: the lines docker prints (`Loaded image: …`). */
-  load(body: Readable): Promise<string[]> {
-    return loadImages(this, body, this.#o.tmpRoot ?? join(tmpdir(), 'pier-load'));
+  /** `docker load`: the lines docker prints (`Loaded image: …`). With `platform`, images of other platforms are skipped. */
+  load(body: Readable, o: { platform?: Platform } = {}): Promise<string[]> {
+    return loadImages(this, body, this.#o.tmpRoot ?? join(tmpdir(), 'pier-load'), o);
   }
 
   /** `docker commit`. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { byteProgress, humanSize, progressBar, shortId } from './progress.js';
-import { parsePlatform } from './puller.js';
+import { parsePlatform } from './platform.js';
 
 test('humanSize and progressBar render as dockerd does', () => {
   assert.equal(humanSize(0), '0B');

@@ -1,3 +1,4 @@
+import { parsePlatform, platformMismatch, platformText } from './platform.js';
 /**
  * `docker pull`: resolve the reference at its registry, pick the platform from
  * an index, fetch the config, download the missing layers (three at a time,
@@ -23,25 +24,6 @@ export interface PullOptions {
 }
 
 const MAX_CONCURRENT_DOWNLOADS = 3;
-
-/** `linux/amd64`, `linux/arm64/v8`, `amd64` → its parts; the host's when empty. */
-export function parsePlatform(text: string | undefined): { os: string; architecture: string; variant?: string } {
-  const t = (text ?? '').trim().toLowerCase();
-  if (!t) return { os: 'linux', architecture: 'amd64' };
-  const parts = t.split('/');
-  if (parts.length === 1) return { os: 'linux', architecture: normaliseArch(parts[0] ?? '') };
-  const [os = 'linux', arch = '', variant] = parts;
-  if (!/^[a-z0-9_-]+$/.test(os) || !/^[a-z0-9_-]+$/.test(arch)) throw new InvalidParameterError(`"${text}": unknown operating system or architecture: invalid argument`);
-  return { os, architecture: normaliseArch(arch), ...(variant ? { variant } : {}) };
-}
-
-function normaliseArch(a: string): string {
-  return ({ x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm' } as Record<string, string>)[a] ?? a;
-}
-
-function platformText(p: { os: string; architecture: string; variant?: string }): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
-}
 
 /** Downloads in flight, by blob digest: a second pull of the same layer waits for the first. */
 const inflight = new Map<string, Promise<void>>();
@@ -103,7 +85,7 @@ export class Puller {
     const checkPlatform = (c: ImageConfigFile): void => {
       if (!explicit || isIndex(top.mediaType)) return;
       if (c.os !== want.os || c.architecture !== want.architecture) {
-        throw new NotFoundError(`image with reference ${familiarString(r)} was found but its platform (${c.os}/${c.architecture}) does not match the specified platform (${platformText(want)})`);
+        throw platformMismatch(familiarString(r), c, want);
       }
     };
     const known = images.tryResolve(m.config.digest);

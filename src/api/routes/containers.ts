@@ -1,3 +1,4 @@
+import { parsePlatformParam, platformMatches, platformMismatch } from '../../images/platform.js';
 import type { Duplex, Writable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, messageOf } from '../../errdefs/index.js';
 import type { AttachHandle, ContainerRecord, ContainerService, WaitCondition } from '../../containers/index.js';
@@ -264,6 +265,17 @@ export function containerRoutes(r: Router, b: Backend): void {
     const body = await readJson(ctx.req);
     const req = decodeContainerCreate(body);
     const name = ctx.query.get('name') ?? '';
+    // --platform: an image here for another platform is "not found", so the client pulls the right one.
+    const platform = ctx.query.get('platform') ?? '';
+    const image = typeof req.config.Image === 'string' ? req.config.Image : '';
+    if (platform && image) {
+      const want = parsePlatformParam(platform);
+      const img = b.images.tryResolve(image);
+      if (img) {
+        const cfg = await b.images.config(img.id);
+        if (!platformMatches(cfg, want)) throw platformMismatch(image, cfg, want);
+      }
+    }
     const res = await cs.create({ ...(name ? { name } : {}), config: req.config, hostConfig: req.hostConfig, networkingConfig: req.networkingConfig });
     return { status: 201, json: res };
   });

@@ -1,3 +1,4 @@
+import { parsePlatformParam, platformMatches, platformMismatch } from '../../images/platform.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError, messageOf } from '../../errdefs/index.js';
 import type { RegistryAuth } from '../../distribution/index.js';
 import { parseFilters, validateFilters, matchLabels, matchPruneLabels, matchAny } from '../../pkg/filters/index.js';
@@ -76,6 +77,11 @@ export function imageRoutes(r: Router, b: Backend): void {
   r.get('/images/{name*}/history', async (ctx) => {
     const img = b.images.resolve(ctx.params['name'] ?? '');
     const cfg = await b.images.config(img.id);
+    const platform = ctx.query.get('platform');
+    if (platform) {
+      const want = parsePlatformParam(platform);
+      if (!platformMatches(cfg, want)) throw platformMismatch(ctx.params['name'] ?? '', cfg, want);
+    }
     const hist = (cfg.history ?? []).slice().reverse();
     const sizes = img.diskSizes ?? img.layerSizes;
     let layer = sizes.length - 1;
@@ -118,9 +124,11 @@ export function imageRoutes(r: Router, b: Backend): void {
     ctx.res?.end();
     return undefined;
   });
-  const save = (ctx: Ctx, names: string[]): undefined => {
+  const save = async (ctx: Ctx, names: string[]): Promise<undefined> => {
     if (names.length === 0) throw new InvalidParameterError('no images named');
-    const stream = b.images.save(names); // NotFoundError before the 200
+    const platforms = ctx.query.getAll('platform').filter(Boolean).map(parsePlatformParam);
+    if (platforms.length > 1) throw new InvalidParameterError('saving several platforms of an image is not supported: pier keeps one platform per image');
+    const stream = await b.images.save(names, platforms[0] ? { platform: platforms[0] } : {}); // NotFoundError before the 200
     const res = ctx.res;
     if (!res) return undefined;
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar' });
@@ -132,7 +140,9 @@ export function imageRoutes(r: Router, b: Backend): void {
   r.get('/images/{name*}/get', (ctx) => save(ctx, [ctx.params['name'] ?? '']));
   r.post('/images/load', async (ctx) => {
     const quiet = qbool(ctx.query, 'quiet');
-    const lines = await b.images.load(ctx.req);
+    const platforms = ctx.query.getAll('platform').filter(Boolean).map(parsePlatformParam);
+    if (platforms.length > 1) throw new InvalidParameterError('loading several platforms is not supported: pier keeps one platform per image');
+    const lines = await b.images.load(ctx.req, platforms[0] ? { platform: platforms[0] } : {});
     const res = ctx.res;
     if (!res) return undefined;
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });

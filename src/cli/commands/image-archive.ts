@@ -12,14 +12,14 @@ export const saveCommand: Handler = async (ctx) => {
   const out = ctx.flags.string('output') ?? '';
   if (out === '') {
     if (process.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
-    const res = await ctx.client().images.save(ctx.args);
+    const res = await ctx.client().images.save(ctx.args, { platforms: ctx.flags.list('platform') });
     await pipeline(res.body, process.stdout, { end: false });
     return;
   }
   let file: AtomicFile;
   try { file = AtomicFile.create(out); } catch (err) { throw new StatusError(1, `failed to save image: ${messageOf(err)}`); }
   try {
-    const res = await ctx.client().images.save(ctx.args);
+    const res = await ctx.client().images.save(ctx.args, { platforms: ctx.flags.list('platform') });
     try { await pipeline(res.body, file.stream); } catch (err) { throw file.writeError(err); }
     file.commit();
   } finally {
@@ -37,7 +37,7 @@ export const loadCommand: Handler = async (ctx) => {
     if (process.stdin.isTTY) throw new StatusError(1, 'requested load from stdin, but stdin is empty');
     body = process.stdin;
   }
-  const res = await ctx.client().images.load(body as import('node:stream').Readable, { quiet: ctx.flags.bool('quiet') });
+  const res = await ctx.client().images.load(body as import('node:stream').Readable, { quiet: ctx.flags.bool('quiet'), platforms: ctx.flags.list('platform') });
   await displayProgress(res.body, ctx.flags.bool('quiet') ? discardTarget() : stdoutTarget());
 };
 

@@ -168,3 +168,26 @@ test('import from a URL: the daemon fetches the rootfs tarball (http, or no sche
   assert.match(missing.stderr, /404/);
   assert.equal((await dk.run(['image', 'inspect', 'ar/fromurl:3'])).code, 1, 'nothing is tagged');
 });
+
+test('--platform: save, load, history and run refuse or skip an image of another platform, as dockerd', { skip }, async () => {
+  const arm = await dk.run(['save', '--platform', 'linux/arm64', 'busybox']);
+  assert.equal(arm.code, 1);
+  assert.match(arm.stderr, /image with reference busybox was found but does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
+  const archive = join(tmp, 'plat.tar');
+  await dk.ok('tag', 'busybox', 'ar/plat:1');
+  await pier.ok('save', '--platform', 'linux/amd64', '-o', archive, 'ar/plat:1');
+  await dk.ok('rmi', 'ar/plat:1');
+  // An archive of another platform's images: nothing loaded, no error (dockerd skips them).
+  assert.equal((await dk.ok('load', '--platform', 'linux/arm64', '-i', archive)).trim(), '');
+  assert.equal((await dk.ok('images', '-q', 'ar/plat')).trim(), '');
+  assert.match(await pier.ok('load', '--platform', 'linux/amd64', '-i', archive), /Loaded image: ar\/plat:1/);
+  const hist = await pier.run(['history', '--platform', 'linux/arm64', 'ar/plat:1']);
+  assert.notEqual(hist.code, 0);
+  assert.match(hist.stderr, /does not match the specified platform/);
+  // run --platform of a local image for another platform: "not found", so the client tries a pull (offline here).
+  const run = await dk.run(['create', '--platform', 'linux/arm64', '--pull', 'never', 'ar/plat:1']);
+  assert.notEqual(run.code, 0);
+  assert.match(run.stderr, /does not match the specified platform: wanted linux\/arm64, actual: linux\/amd64/);
+  assert.match((await dk.ok('create', '--platform', 'linux/amd64', 'ar/plat:1', 'true')).trim(), /^[0-9a-f]{64}$/);
+  scratchEmpty();
+});
