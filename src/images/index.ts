@@ -15,3 +15,5 @@
 export { ImageService, chainIds } from './image-service.js';
 export type { ImageRecord, ImageConfigFile, ImageServiceOptions, DeleteResponseItem } from './image-service.js';
 export type { ProgressSink } from './progress.js';
+export { parsePlatform, parsePlatformParam, platformMatches, platformMismatch, platformText } from './platform.js';
+export type { Platform } from './platform.js';

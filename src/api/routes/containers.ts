@@ -1,4 +1,4 @@
-import { parsePlatformParam, platformMatches, platformMismatch } from '../../images/platform.js';
+import { parsePlatformParam, platformMatches, platformMismatch } from '../../images/index.js';
 import type { Duplex, Writable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, messageOf } from '../../errdefs/index.js';
 import type { AttachHandle, ContainerRecord, ContainerService, WaitCondition } from '../../containers/index.js';

@@ -1,9 +1,8 @@
-import { parsePlatformParam, platformMatches, platformMismatch } from '../../images/platform.js';
 import { InvalidParameterError, NotFoundError, NotImplementedError, messageOf } from '../../errdefs/index.js';
 import type { RegistryAuth } from '../../distribution/index.js';
 import { parseFilters, validateFilters, matchLabels, matchPruneLabels, matchAny } from '../../pkg/filters/index.js';
 import { parseReference, withDefaultTag, familiarName, familiarString, fullString } from '../../pkg/reference/index.js';
-import type { ImageRecord, ImageConfigFile } from '../../images/index.js';
+import { parsePlatformParam, platformMatches, platformMismatch, type ImageRecord, type ImageConfigFile } from '../../images/index.js';
 
 type ImageRunConfig = NonNullable<ImageConfigFile['config']>;
 const IMAGE_FIELDS = ['User', 'ExposedPorts', 'Env', 'Cmd', 'Entrypoint', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'Healthcheck', 'OnBuild', 'Shell'];
