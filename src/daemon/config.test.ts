@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { loadConfig } from './config.js';
+import { loadConfig, validateMirror } from './config.js';
 
 
 test('health-on-failure: none by default, from the flag or daemon.json, anything else refused', (t) => {
@@ -27,4 +27,13 @@ test('overlay peers need an advertise address, and addresses must be IPv4', (t) 
   assert.deepEqual([c.clusterAdvertise, c.clusterPeers, c.clusterPort], ['10.0.0.1', ['10.0.0.2', '10.0.0.3'], 7946]);
   assert.throws(() => loadConfig(['--config-file', file, '--cluster-peer', '10.0.0.2']), /needs --cluster-advertise/);
   assert.throws(() => loadConfig(['--config-file', file, '--cluster-advertise', 'host-a']), /want an IPv4 address/);
+});
+
+test('registry mirrors: flags and daemon.json, normalised; docker\'s refusals', () => {
+  const cfg = loadConfig(['--registry-mirror', 'https://mirror.example:5000', '--registry-mirror', 'http://10.0.0.1/'], {});
+  assert.deepEqual(cfg.registryMirrors, ['https://mirror.example:5000/', 'http://10.0.0.1/']);
+  assert.throws(() => validateMirror('ftp://m.example'), /invalid mirror: unsupported scheme "ftp" in "ftp:\/\/m.example"/);
+  assert.throws(() => validateMirror('https://m.example/v2/'), /invalid mirror: path, query, or fragment at end of the URI/);
+  assert.throws(() => validateMirror('https://u:p@m.example'), /username\/password not allowed/);
+  assert.throws(() => validateMirror('not a url'), /is not a valid URI/);
 });

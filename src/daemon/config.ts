@@ -21,6 +21,8 @@ export interface DaemonConfig {
   readonly labels: readonly string[];
   /** Registries reached over plain HTTP / without TLS verification (host[:port] or CIDR); loopback always is. */
   readonly insecureRegistries: readonly string[];
+  /** docker.io pulls try these first, in order (`registry-mirrors`, `--registry-mirror`), normalised to `scheme://host[:port]/`. */
+  readonly registryMirrors: readonly string[];
   /** This daemon's underlay address for overlay networks (VXLAN and the peer channel). */
   readonly clusterAdvertise: string | undefined;
   /** The other daemons' underlay addresses. */
@@ -39,6 +41,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--runtime', 'default-runtime'], ['--default-runtime', 'default-runtime'], ['--config-file', 'config-file'],
   ['--group', 'group'], ['-G', 'group'], ['--add-runtime', 'add-runtime'], ['--init-path', 'init-path'], ['--label', 'label'],
   ['--insecure-registry', 'insecure-registry'],
+  ['--registry-mirror', 'registry-mirror'],
   ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
   ['--health-on-failure', 'health-on-failure'],
 ]);
@@ -65,6 +68,7 @@ Options:
   -H, --host list                 Daemon socket(s) to connect to (default ${DEFAULT_SOCKET})
       --init-path string          Path to the init binary used by --init (default tini or catatonit)
       --insecure-registry list    Enable insecure registry communication (loopback registries always are)
+      --registry-mirror list      Preferred registry mirror for docker.io (http or https URL)
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
   -v, --version                   Print version information and quit
@@ -213,7 +217,21 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ...(Array.isArray(file['insecure-registries']) ? (file['insecure-registries'] as unknown[]).map((r) => str(r, 'insecure-registries')) : []),
       ...(raw['insecure-registry'] ?? []),
     ],
+    registryMirrors: [
+      ...(Array.isArray(file['registry-mirrors']) ? (file['registry-mirrors'] as unknown[]).map((r) => str(r, 'registry-mirrors')) : []),
+      ...(raw['registry-mirror'] ?? []),
+    ].map(validateMirror),
     clusterAdvertise, clusterPeers, clusterPort, healthOnFailure: healthOnFailure as DaemonConfig['healthOnFailure'],
   };
   return Object.freeze(cfg);
+}
+
+/** docker's ValidateMirror: an http(s) URL of a host, nothing after it; returned as `scheme://host/`. */
+export function validateMirror(v: string): string {
+  let u: URL;
+  try { u = new URL(v); } catch { throw new InvalidParameterError(`invalid mirror: "${v}" is not a valid URI`); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InvalidParameterError(`invalid mirror: unsupported scheme "${u.protocol.replace(/:$/, '')}" in "${v}"`);
+  if (u.username || u.password) throw new InvalidParameterError(`invalid mirror: username/password not allowed in URI "${v}"`);
+  if ((u.pathname !== '' && u.pathname !== '/') || u.search || u.hash) throw new InvalidParameterError(`invalid mirror: path, query, or fragment at end of the URI "${v}"`);
+  return `${u.protocol}//${u.host}/`;
 }

@@ -113,7 +113,7 @@ export class Daemon {
     await Promise.all([...runtimes.values()].map((r) => r.useSealedCopy()));
     let containers: ContainerService | undefined;
     const images = new ImageService({
-      store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries, tmpRoot: join(cfg.dataRoot, 'tmp'),
+      store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries, registryMirrors: cfg.registryMirrors, tmpRoot: join(cfg.dataRoot, 'tmp'),
       containersUsing: (id) => containers?.usingImage(id) ?? [],
     });
     let seccompProfile: unknown;
@@ -326,7 +326,7 @@ export class Daemon {
       NFd: 0, OomKillDisable: cgroupVersion === 1, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'json-file',
       CgroupDriver: 'cgroupfs', CgroupVersion: String(cgroupVersion), NEventsListener: 0, KernelVersion: release(),
       OperatingSystem: os, OSVersion: '', OSType: 'linux', Architecture: 'x86_64', IndexServerAddress: 'https://index.docker.io/v1/',
-      RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'], IndexConfigs: {}, Mirrors: null },
+      RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'], IndexConfigs: { 'docker.io': { Name: 'docker.io', Mirrors: [...this.#cfg.registryMirrors], Secure: true, Official: true } }, Mirrors: this.#cfg.registryMirrors.length ? [...this.#cfg.registryMirrors] : null },
       NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: this.#cfg.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '',
       Name: hostname(), Labels: [...this.#cfg.labels], ExperimentalBuild: false, ServerVersion: PIER_VERSION,
       Runtimes: runtimes, DefaultRuntime: this.#cfg.defaultRuntime, Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },

@@ -20,6 +20,8 @@ export interface RegistryClientOptions {
   domain: string;
   /** Plain HTTP allowed (after HTTPS fails) and TLS not verified: docker's insecure registries. */
   insecure: boolean;
+  /** A mirror to talk to instead of the domain's own host: its scheme is used as given. */
+  endpoint?: URL;
   auth?: RegistryAuth;
   signal?: AbortSignal;
 }
@@ -65,13 +67,16 @@ export class RegistryClient {
 
   constructor(o: RegistryClientOptions) {
     this.#o = o;
-    this.host = registryHost(o.domain);
+    this.host = o.endpoint ? o.endpoint.host : registryHost(o.domain);
   }
+
+  /** The mirror this client talks to, if it is one. */
+  get mirror(): string | undefined { return this.#o.endpoint?.href; }
 
   /** `GET /v2/`: picks https (or http for an insecure registry) and learns the auth challenge. */
   async ping(): Promise<void> {
     if (this.#base) return;
-    const schemes = this.#o.insecure ? ['https', 'http'] : ['https'];
+    const schemes = this.#o.endpoint ? [this.#o.endpoint.protocol.replace(/:$/, '')] : this.#o.insecure ? ['https', 'http'] : ['https'];
     let last: unknown;
     for (const scheme of schemes) {
       const url = new URL(`${scheme}://${this.host}/v2/`);

@@ -75,6 +75,8 @@ export interface ImageServiceOptions {
   tmpRoot?: string;
   /** Registries reached over HTTP / without TLS verification besides loopback ones (daemon config). */
   insecureRegistries?: readonly string[];
+  /** Mirrors tried before docker.io for its images (`scheme://host/`). */
+  registryMirrors?: readonly string[];
   /** Containers using an image (wired by the daemon; images knows nothing of containers). */
   containersUsing: (imageId: string) => { id: string; running: boolean }[];
 }
@@ -297,7 +299,7 @@ export class ImageService {
    * any progress, are the API's HTTP errors); `run` then pulls with progress.
    */
   pull(ref: Reference, o: { platform?: string; auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
-    return new Puller(this).resolve(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [] });
+    return new Puller(this).resolve(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [], registryMirrors: this.#o.registryMirrors ?? [] });
   }
 
   /** `docker push` of one tag; returns the manifest digest. Progress to `send`. */

@@ -1,4 +1,4 @@
-import { parsePlatform, platformMismatch, platformText } from './platform.js';
+import { parsePlatform, platformMismatch, platformText, type Platform } from './platform.js';
 /**
  * `docker pull`: resolve the reference at its registry, pick the platform from
  * an index, fetch the config, download the missing layers (three at a time,
@@ -7,7 +7,7 @@ import { parsePlatform, platformMismatch, platformText } from './platform.js';
  * image. Progress goes out as dockerd's JSON messages.
  */
 import { Readable } from 'node:stream';
-import { InvalidParameterError, NotFoundError, UnavailableError } from '../errdefs/index.js';
+import { InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '../errdefs/index.js';
 import {
   RegistryClient, isIndex, isInsecureRegistry, isLayer, isManifest,
   type Descriptor, type ImageIndex, type ImageManifest, type RegistryAuth,
@@ -20,6 +20,8 @@ export interface PullOptions {
   platform?: string;
   auth?: RegistryAuth;
   insecureRegistries: readonly string[];
+  /** Tried in order before docker.io itself, for docker.io images (`scheme://host/`). */
+  registryMirrors?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -42,18 +44,44 @@ export class Puller {
    */
   async resolve(ref: Reference, o: PullOptions): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
     const r = withDefaultTag(ref);
-    const client = new RegistryClient({
-      domain: r.domain, insecure: isInsecureRegistry(r.domain, o.insecureRegistries),
-      ...(o.auth ? { auth: o.auth } : {}), ...(o.signal ? { signal: o.signal } : {}),
-    });
-    const want = parsePlatform(o.platform);
-    let top;
-    try {
-      top = await client.getManifest(r.path, r.digest ?? r.tag ?? 'latest');
-    } catch (err) {
-      throw pullError(r, err);
+    const common = { ...(o.auth ? { auth: o.auth } : {}), ...(o.signal ? { signal: o.signal } : {}) };
+    // docker.io images come from its mirrors first, in order, then from docker.io, as dockerd does.
+    const mirrors = r.domain === 'docker.io' ? o.registryMirrors ?? [] : [];
+    const clients = [
+      ...mirrors.map((m) => new RegistryClient({ domain: r.domain, endpoint: new URL(m), insecure: isInsecureRegistry(new URL(m).host, o.insecureRegistries), ...common })),
+      new RegistryClient({ domain: r.domain, insecure: isInsecureRegistry(r.domain, o.insecureRegistries), ...common }),
+    ];
+    return this.#resolveFrom(clients, 0, r, parsePlatform(o.platform), o);
+  }
+
+  /** The first endpoint from `start` that has the manifest; a mirror that fails, even mid-pull, hands over to the next. */
+  async #resolveFrom(clients: readonly RegistryClient[], start: number, r: Reference, want: Platform, o: PullOptions): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
+    for (let i = start; i < clients.length; i++) {
+      const client = clients[i] as RegistryClient;
+      const fallback = client.mirror !== undefined && i < clients.length - 1;
+      let top;
+      try {
+        top = await client.getManifest(r.path, r.digest ?? r.tag ?? 'latest');
+      } catch (err) {
+        if (fallback && !o.signal?.aborted) {
+          this.#images.log.info('registry mirror failed, trying the next endpoint', { mirror: client.mirror, ref: fullString(r), err: err instanceof Error ? err.message : String(err) });
+          continue;
+        }
+        throw pullError(r, err);
+      }
+      return {
+        run: async (send) => {
+          try {
+            return await this.#pull(client, r, top, want, send, Boolean(o.platform));
+          } catch (err) {
+            if (!fallback || o.signal?.aborted) throw err;
+            this.#images.log.warn('pull from a registry mirror failed, falling back', { mirror: client.mirror, ref: fullString(r), err: err instanceof Error ? err.message : String(err) });
+            return (await this.#resolveFrom(clients, i + 1, r, want, o)).run(send);
+          }
+        },
+      };
     }
-    return { run: (send) => this.#pull(client, r, top, want, send, Boolean(o.platform)) };
+    throw new SystemError('no registry endpoint to pull from');
   }
 
   async #pull(client: RegistryClient, r: Reference, top: { bytes: Buffer; mediaType: string; digest: string },

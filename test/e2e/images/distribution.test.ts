@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { usePrivateDaemon, pierBin, type PrivateDaemon } from '../../harness/pierd.js';
+import { usePrivateDaemon, pierBin, startDaemon, type PrivateDaemon } from '../../harness/pierd.js';
 import { e2eSkip } from '../../harness/clients.js';
 import { boundCli, docker } from '../cli/cli-helpers.js';
 import { distributionBin, startDistribution, startPierRegistry, writeLayeredLayout, type TestRegistry } from './registry-fixtures.js';
@@ -251,4 +251,32 @@ test('a token-auth registry: anonymous pull, push only after login (the Bearer f
   const pull = await as(['run', '--rm', name, 'echo', 'anonymous pull']);
   assert.equal(pull.code, 0, pull.stderr);
   assert.equal(pull.stdout, 'anonymous pull\n');
+});
+
+test('registry mirrors: a docker.io image comes from the first mirror that has it; a dead mirror is skipped; docker info lists them', { skip }, async (t) => {
+  const mirror = await registry('pier', 'mirror');
+  const layout = join(tmp, 'layout-m');
+  await writeLayeredLayout(layout, 'v1', 'mirror');
+  // docker.io/library/mirrored:1 and docker.io/team/app:2, as a mirror holds them.
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${mirror.host}/library/mirrored:1`);
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${mirror.host}/team/app:2`);
+  // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+  const m = await startDaemon({ extraArgs: ['--registry-mirror', 'http://127.0.0.1:9', '--registry-mirror', `http://${mirror.host}/`] });
+  t.after(() => m.stop());
+  const mk = boundCli(docker, () => m);
+  const info = JSON.parse(await mk.ok('info', '--format', '{{json .RegistryConfig.Mirrors}}')) as string[];
+  assert.deepEqual(info, ['http://127.0.0.1:9/', `http://${mirror.host}/`]);
+  const pull = await mk.run(['pull', 'mirrored:1']);
+  assert.equal(pull.code, 0, pull.stderr);
+  assert.match(pull.stdout, /Downloaded newer image for mirrored:1/);
+  assert.equal(await mk.ok('run', '--rm', 'team/app:2', 'cat', '/salt', '/etc/a.txt'), 'mirrorone-v2\n');
+  assert.match(m.logText(), /registry mirror failed, trying the next endpoint/);
+  // A name the mirrors do not have falls through to docker.io, unreachable here: docker's error.
+  const miss = await mk.run(['pull', 'not-on-the-mirror:1']);
+  assert.notEqual(miss.code, 0);
+  // A bad mirror is refused at start-up with docker's words.
+  const bad = await execFileP(join(pierBin, '..', 'pierd'), ['-H', `unix://${join(tmp, 'bad.sock')}`, '--data-root', join(tmp, 'bad-data'), '--exec-root', join(tmp, 'bad-exec'), '--registry-mirror', 'ftp://mirror.example'])
+    .then(() => ({ code: 0, stderr: '' }), (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }));
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /invalid mirror: unsupported scheme "ftp" in "ftp:\/\/mirror\.example"/);
 });
