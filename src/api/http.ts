@@ -1,3 +1,4 @@
+import { bufferedBody } from './authz.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import sjson from 'secure-json-parse';
@@ -62,7 +63,10 @@ export async function readJson(req: IncomingMessage, prefix?: Buffer): Promise<u
   checkJsonContentType(req);
   const chunks: Buffer[] = prefix && prefix.length ? [prefix] : [];
   let size = prefix?.length ?? 0;
-  for await (const c of req) {
+  // Read already by the authorization plugins' check: the same bytes.
+  const early = bufferedBody(req);
+  if (early) { chunks.push(early); size += early.length; }
+  for await (const c of early ? [] : req) {
     const b = c as Buffer;
     size += b.length;
     if (size > MAX_JSON) throw new InvalidParameterError(`request body too large: more than ${MAX_JSON} bytes`);

@@ -19,6 +19,8 @@ import { containerIoRoutes } from './routes/container-io.js';
 import { buildRoutes } from './routes/build.js';
 
 export { createApiServer } from './server.js';
+export { Authorizer } from './authz.js';
+export type { AuthzPlugin } from './authz.js';
 export type { Backend, SystemProvider } from './backend.js';
 export { errorStatus } from './errors.js';
 export { decodeContainerCreate } from './decode.js';

@@ -13,11 +13,13 @@ import { NotFoundError } from '../errdefs/index.js';
 import { errorStatus } from './errors.js';
 import { COMMON_HEADERS, sendJson, splitVersion, type Ctx } from './http.js';
 import type { Router } from './router.js';
+import type { Authorizer } from './authz.js';
 
 const traceRequest = channel('pier:api:request');
 
-/** Builds the Engine API HTTP server around a route table. */
-export function createApiServer(router: Router, log: Logger): Server {
+/** Builds the Engine API HTTP server around a route table; `authz` puts authorization plugins in front of it. */
+export function createApiServer(router: Router, log: Logger, opts: { authz?: Authorizer } = {}): Server {
+  const authz = opts.authz;
   let reqSeq = 0;
   const server = createServer({ keepAliveTimeout: 60_000, requestTimeout: 0, headersTimeout: 60_000 });
 
@@ -44,8 +46,16 @@ export function createApiServer(router: Router, log: Logger): Server {
         socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{"message":"this endpoint does not upgrade"}\n');
         return;
       }
+      const asked = authz ? await authz.request(req, !socket) : undefined;
       const reply = await m.handler(ctx);
       if (!res || res.headersSent || res.writableEnded) return;
+      if (authz && asked) {
+        // The answer as it would go out, shown to the plugins first; a denial replaces it.
+        const built = reply === undefined ? { status: 204, headers: { ...COMMON_HEADERS }, body: undefined }
+          : 'json' in reply ? { status: reply.status ?? 200, headers: { ...COMMON_HEADERS, 'Content-Type': 'application/json', ...reply.headers }, body: Buffer.from(JSON.stringify(reply.json) + '\n') }
+            : { status: reply.status, headers: { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...reply.headers }, body: Buffer.from(reply.text ?? '') };
+        await authz.response(req, asked, built.status, built.headers, built.body);
+      }
       if (reply === undefined) {
         status = 204;
         res.writeHead(204, COMMON_HEADERS);

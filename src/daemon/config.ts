@@ -23,6 +23,8 @@ export interface DaemonConfig {
   readonly insecureRegistries: readonly string[];
   /** docker.io pulls try these first, in order (`registry-mirrors`, `--registry-mirror`), normalised to `scheme://host[:port]/`. */
   readonly registryMirrors: readonly string[];
+  /** Legacy authorization plugins every API request and answer passes through, in order. */
+  readonly authorizationPlugins: readonly string[];
   /** This daemon's underlay address for overlay networks (VXLAN and the peer channel). */
   readonly clusterAdvertise: string | undefined;
   /** The other daemons' underlay addresses. */
@@ -42,6 +44,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--group', 'group'], ['-G', 'group'], ['--add-runtime', 'add-runtime'], ['--init-path', 'init-path'], ['--label', 'label'],
   ['--insecure-registry', 'insecure-registry'],
   ['--registry-mirror', 'registry-mirror'],
+  ['--authorization-plugin', 'authorization-plugin'],
   ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
   ['--health-on-failure', 'health-on-failure'],
 ]);
@@ -69,6 +72,7 @@ Options:
       --init-path string          Path to the init binary used by --init (default tini or catatonit)
       --insecure-registry list    Enable insecure registry communication (loopback registries always are)
       --registry-mirror list      Preferred registry mirror for docker.io (http or https URL)
+      --authorization-plugin list Authorization plugins to load
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
   -v, --version                   Print version information and quit
@@ -145,7 +149,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -221,6 +225,13 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ...(Array.isArray(file['registry-mirrors']) ? (file['registry-mirrors'] as unknown[]).map((r) => str(r, 'registry-mirrors')) : []),
       ...(raw['registry-mirror'] ?? []),
     ].map(validateMirror),
+    authorizationPlugins: [
+      ...(Array.isArray(file['authorization-plugins']) ? (file['authorization-plugins'] as unknown[]).map((r) => str(r, 'authorization-plugins')) : []),
+      ...(raw['authorization-plugin'] ?? []),
+    ].map((n) => {
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(n)) throw new InvalidParameterError(`invalid authorization plugin name "${n}"`);
+      return n;
+    }),
     clusterAdvertise, clusterPeers, clusterPort, healthOnFailure: healthOnFailure as DaemonConfig['healthOnFailure'],
   };
   return Object.freeze(cfg);

@@ -19,7 +19,7 @@ import { NetworkService, lazyEmbeddedDns, hostResolvers, type Cluster } from '..
 import { VolumeService } from '../volumes/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
-import { createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
+import { Authorizer, createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
 import type { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
@@ -62,7 +62,13 @@ export class Daemon {
   #sockets: string[] = [];
   #cgroups: CgroupSetup | undefined;
   #forkServer: ForkServer | undefined;
+  #authz: Authorizer | undefined;
   readonly #started = new Date();
+
+  /** docker's legacy plugin places; a daemon with private roots also looks under its exec root. */
+  get pluginDirs(): { socketDirs: string[]; specDirs: string[] } {
+    return { socketDirs: [join(this.#cfg.execRoot, 'plugins'), '/run/docker/plugins'], specDirs: ['/etc/docker/plugins', '/usr/lib/docker/plugins'] };
+  }
 
   constructor(cfg: DaemonConfig) {
     this.#cfg = cfg;
@@ -152,10 +158,17 @@ export class Daemon {
     const volumes = new VolumeService({
       store, events, log: this.log.child({ component: 'volumes' }), root: join(cfg.dataRoot, 'volumes'),
       usedBy: (name) => containers?.usingVolume(name) ?? [],
-      // docker's legacy plugin places; a daemon with private roots also looks under its exec root.
-      pluginDirs: { socketDirs: [join(cfg.execRoot, 'plugins'), '/run/docker/plugins'], specDirs: ['/etc/docker/plugins', '/usr/lib/docker/plugins'] },
+      pluginDirs: this.pluginDirs,
     });
     await volumes.start();
+    if (cfg.authorizationPlugins.length) {
+      // The plugin client loads with the first request (node:http's client costs idle RSS otherwise).
+      const names = cfg.authorizationPlugins;
+      this.#authz = new Authorizer(async () => {
+        const { pluginFor } = await import('../pkg/plugins/index.js');
+        return names.map((n) => pluginFor('authorization', n, this.pluginDirs));
+      });
+    }
     containers = new ContainerService({
       store, images, snapshots, runtimes, defaultRuntime: cfg.defaultRuntime, events, log: this.log.child({ component: 'containers' }),
       dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(), networks, volumes,
@@ -250,7 +263,7 @@ export class Daemon {
   }
 
   async #listen(host: string, router: ReturnType<typeof buildRouter>): Promise<void> {
-    const server = createApiServer(router, this.log.child({ component: 'api' }));
+    const server = createApiServer(router, this.log.child({ component: 'api' }), this.#authz ? { authz: this.#authz } : {});
     if (host.startsWith('unix://')) {
       const path = host.slice('unix://'.length);
       mkdirSync(dirname(path), { recursive: true });
@@ -320,7 +333,7 @@ export class Daemon {
       ID: stableId(this.#cfg.dataRoot), Containers: list.length, ContainersRunning: running, ContainersPaused: paused,
       ContainersStopped: list.length - running - paused, Images: images.count(), Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Using metacopy', 'false'], ['Native Overlay Diff', 'true']],
-      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'macvlan', 'null', 'overlay'], Authorization: null, Log: ['json-file', 'k8s-file', 'local'] },
+      Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'macvlan', 'null', 'overlay'], Authorization: this.#cfg.authorizationPlugins.length ? [...this.#cfg.authorizationPlugins] : null, Log: ['json-file', 'k8s-file', 'local'] },
       MemoryLimit: true, SwapLimit: true, KernelMemoryTCP: true, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true,
       PidsLimit: true, IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false, Debug: this.#cfg.debug,
       NFd: 0, OomKillDisable: cgroupVersion === 1, NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'json-file',
