@@ -10,6 +10,7 @@
 import { Router } from './router.js';
 import { networkRoutes } from './routes/networks.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { pluginRoutes } from './routes/plugins.js';
 import type { Backend } from './backend.js';
 import { systemRoutes } from './routes/system.js';
 import { containerRoutes } from './routes/containers.js';
@@ -35,5 +36,6 @@ export function buildRouter(b: Backend): Router {
   buildRoutes(r, b);
   networkRoutes(r, b);
   volumeRoutes(r, b);
+  pluginRoutes(r, b);
   return r;
 }

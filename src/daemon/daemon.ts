@@ -230,6 +230,12 @@ export class Daemon {
     };
     const backend: Backend = {
       containers: c, execs, images, builds, networks, volumes, events, log: this.log.child({ component: 'api' }),
+      plugins: {
+        discover: async () => {
+          const { discoverPlugins, PluginClient } = await import('../pkg/plugins/index.js');
+          return Promise.all(discoverPlugins(this.pluginDirs).map(async (p) => ({ name: p.name, where: p.where, implements: await new PluginClient(p.name, p.addr).probe(1000) })));
+        },
+      },
       system: {
         version: () => this.#version(),
         info: () => this.#info(c, images, cgroups.version),

@@ -7,5 +7,5 @@
  * const p = pluginFor('volume', 'myvol', { socketDirs: ['/run/docker/plugins'], specDirs: ['/etc/docker/plugins'] });
  * if ((await p.activate()).includes('VolumeDriver')) await p.call('VolumeDriver.Create', { Name: 'v', Opts: {} });
  */
-export { PluginClient, findPlugin, pluginFor } from './plugin-client.js';
+export { PluginClient, discoverPlugins, findPlugin, pluginFor } from './plugin-client.js';
 export type { PluginAddress } from './plugin-client.js';

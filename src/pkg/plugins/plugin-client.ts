@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { NotFoundError, SystemError, UnavailableError } from '../../errdefs/index.js';
@@ -34,6 +34,28 @@ export function findPlugin(name: string, o: { socketDirs: readonly string[]; spe
     }
   }
   return undefined;
+}
+
+/** Every legacy plugin the discovery places hold, first place wins for a name (as lookups go). */
+export function discoverPlugins(o: { socketDirs: readonly string[]; specDirs: readonly string[] }): { name: string; addr: PluginAddress; where: string }[] {
+  const out = new Map<string, { name: string; addr: PluginAddress; where: string }>();
+  const names = (dir: string, exts: string[]): string[] => {
+    try {
+      return readdirSync(dir).flatMap((f) => exts.filter((e) => f.endsWith(`.${e}`)).map((e) => f.slice(0, -e.length - 1)));
+    } catch { return []; }
+  };
+  for (const d of o.socketDirs) for (const n of names(d, ['sock'])) {
+    if (out.has(n)) continue;
+    const addr = findPlugin(n, { socketDirs: [d], specDirs: [] });
+    if (addr) out.set(n, { name: n, addr, where: join(d, `${n}.sock`) });
+  }
+  for (const d of o.specDirs) for (const n of names(d, ['spec', 'json'])) {
+    if (out.has(n)) continue;
+    let addr: PluginAddress | undefined;
+    try { addr = findPlugin(n, { socketDirs: [], specDirs: [d] }); } catch { addr = undefined; }
+    if (addr) out.set(n, { name: n, addr, where: d });
+  }
+  return [...out.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function parseAddress(url: string): PluginAddress | undefined {
@@ -74,6 +96,14 @@ export class PluginClient {
       throw new UnavailableError(`plugin ${this.name} did not answer its activation: ${last instanceof Error ? last.message : String(last)}`);
     })();
     return this.#implements;
+  }
+
+  /** One /Plugin.Activate, no retries: what a listing shows (undefined when the plugin does not answer). */
+  async probe(timeoutMs = 1000): Promise<string[] | undefined> {
+    try {
+      const r = await this.#post('/Plugin.Activate', {}, timeoutMs) as { Implements?: unknown };
+      return Array.isArray(r.Implements) ? r.Implements.filter((x): x is string => typeof x === 'string') : [];
+    } catch { return undefined; }
   }
 
   /** Calls `/<method>` and returns the answer; an `Err` in it is thrown as the plugin's error. */

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { usePrivateDaemon, type PrivateDaemon } from '../../harness/pierd.js';
+import { pierBin, run, usePrivateDaemon, type PrivateDaemon } from '../../harness/pierd.js';
 import { dockerCli, e2eSkip } from '../../harness/clients.js';
 
 const skip = e2eSkip('volume plugin e2e', { needsDocker: true });
@@ -72,4 +72,28 @@ test('--volume-driver and --mount volume-driver= create through the plugin; a mi
   const missing = await dk('volume', 'create', '-d', 'pe2e-nosuch', 'pv4');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /create pv4: error looking up volume plugin pe2e-nosuch: plugin "pe2e-nosuch" not found/);
+});
+
+test('plugin ls shows the legacy plugins found; managed plugins are a clear "not supported yet"', { skip }, async (t) => {
+  const p = await startPlugin('pe2els');
+  t.after(() => p.close());
+  const ls = await ok('plugin', 'ls', '--format', '{{.Name}} {{.Enabled}}');
+  assert.match(ls, /^pe2els true$/m);
+  assert.equal((await ok('plugin', 'inspect', '-f', '{{.Config.Interface.Types}}', 'pe2els')).trim(), '[docker.volumedriver/1.0]');
+  assert.match(await ok('plugin', 'ls', '--filter', 'capability=volumedriver', '--format', '{{.Name}}'), /^pe2els$/m);
+  assert.doesNotMatch(await ok('plugin', 'ls', '--filter', 'capability=authz', '--format', '{{.Name}}'), /pe2els/);
+  for (const args of [['plugin', 'install', '--grant-all-permissions', 'vieux/sshfs'], ['plugin', 'enable', 'pe2els'], ['plugin', 'rm', 'pe2els']]) {
+    const r = await dk(...args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.stderr, /managed plugins are not supported yet/);
+  }
+  const mine = await run(pierBin, ['plugin', 'ls'], d);
+  assert.equal(mine.code, 0, mine.stderr);
+  assert.match(mine.stdout, /^ID +NAME +DESCRIPTION +ENABLED\n[0-9a-f]{12} +pe2els +legacy plugin at .* +true$/m);
+  const install = await run(pierBin, ['plugin', 'install', 'vieux/sshfs'], d);
+  assert.equal(install.code, 1);
+  assert.match(install.stderr, /managed plugins are not supported yet/);
+  const missing = await dk('plugin', 'inspect', 'pe2e-nosuch');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /plugin "pe2e-nosuch" not found/);
 });
