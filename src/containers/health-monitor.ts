@@ -11,6 +11,9 @@ const DEFAULT_START_INTERVAL = 5_000 * NS;
 const DEFAULT_RETRIES = 3;
 const MAX_LOG = 5;
 const MAX_OUTPUT = 4096;
+/** Healing backs off as the restart policy does: 100 ms, doubled per heal, at most a minute. */
+const HEAL_FIRST_MS = 100;
+const HEAL_MAX_MS = 60_000;
 
 /** pier beyond docker: what to do with a container that turns unhealthy (label, or the daemon default). */
 export const HEALTH_ACTION_LABEL = 'pier.health-on-failure';
@@ -38,6 +41,9 @@ export function probeCommand(h: HealthConfig | null | undefined): string[] | und
 
 interface Watch { timer: NodeJS.Timeout | undefined; stopped: boolean; started: number }
 
+/** A container's healing so far: the last delay, and whether it was healthy since that heal. */
+interface Healing { delay: number; healthySince: boolean }
+
 /**
  * docker's health checks: a probe every Interval (StartInterval during the
  * StartPeriod) run as an exec session, at most one at a time per container,
@@ -50,6 +56,7 @@ export class HealthMonitor {
   readonly #host: HealthHost;
   readonly #defaultAction: HealthAction;
   readonly #watches = new Map<string, Watch>();
+  readonly #healing = new Map<string, Healing>();
 
   constructor(host: HealthHost, o: { defaultAction?: HealthAction } = {}) {
     this.#host = host;
@@ -124,19 +131,38 @@ export class HealthMonitor {
     }
     c.State = { ...c.State, Health: { Status: status, FailingStreak: streak, Log: [...prev.Log, entry].slice(-MAX_LOG) } };
     this.#host.saveRecord(c);
+    if (status === 'healthy') { const hl = this.#healing.get(id); if (hl) hl.healthySince = true; }
     if (status !== prev.Status) {
       this.#host.publish(c, `health_status: ${status}`);
-      if (status === 'unhealthy') await this.#onUnhealthy(c);
+      if (status === 'unhealthy') await this.#onUnhealthy(c, w);
     }
     this.#schedule(id, w);
   }
 
-  async #onUnhealthy(c: ContainerRecord): Promise<void> {
+  /**
+   * Acts on a container that turned unhealthy, as its label (or the daemon's default) says.
+   * Restarts back off as the restart policy's do: 100 ms before the first, doubled for each
+   * heal that did not bring the container back to healthy, at most a minute; one that became
+   * healthy again starts over. A user who stops or removes it meanwhile wins.
+   */
+  async #onUnhealthy(c: ContainerRecord, w: Watch): Promise<void> {
     const label = c.Config.Labels?.[HEALTH_ACTION_LABEL];
     const action = (label && ['none', 'kill', 'restart', 'stop'].includes(label) ? label : this.#defaultAction) as HealthAction;
     if (action === 'none') return;
-    this.#host.warn('container unhealthy: acting on it', { container: c.Id, action });
-    this.#host.publish(c, `health_action: ${action}`, { reason: 'unhealthy' });
+    let delay = 0;
+    if (action === 'restart') {
+      const prev = this.#healing.get(c.Id);
+      delay = !prev || prev.healthySince ? HEAL_FIRST_MS : Math.min(prev.delay * 2, HEAL_MAX_MS);
+      this.#healing.set(c.Id, { delay, healthySince: false });
+      if (this.#healing.size > 1000) for (const id of this.#healing.keys()) if (!this.#host.tryGet(id)) this.#healing.delete(id);
+    }
+    this.#host.warn(`container unhealthy: ${action === 'restart' ? `restarting it in ${delay} ms` : `${action === 'stop' ? 'stopping' : 'killing'} it`}`, { container: c.Id, action, ...(action === 'restart' ? { delayMs: delay } : {}) });
+    this.#host.publish(c, `health_action: ${action}`, { reason: 'unhealthy', ...(action === 'restart' ? { delay: `${delay}ms` } : {}) });
+    if (delay > 0) {
+      await new Promise<void>((resolve) => { const t = setTimeout(resolve, delay); t.unref(); });
+      const now = this.#host.tryGet(c.Id);
+      if (w.stopped || !now?.State.Running || now.State.Health?.Status !== 'unhealthy') return;
+    }
     try {
       await this.#host.act(c.Id, action);
     } catch (err) {

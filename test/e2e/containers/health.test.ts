@@ -69,3 +69,30 @@ test('pier.health-on-failure=restart: an unhealthy container is restarted, with 
   const why = await ok('events', '--since', '60s', '--until', '0s', '--filter', 'container=hc-heal', '--format', '{{.Action}}');
   assert.match(why, /health_action: restart/);
 });
+
+test('health checking resumes after the daemon is killed and restarted, for a container that kept running', { skip }, async (t) => {
+  t.after(() => dk('rm', '-f', 'hc-resume'));
+  await ok('run', '-d', '--name', 'hc-resume', '--health-cmd', 'test -f /ok', '--health-interval', '300ms', '--health-retries', '1',
+    'busybox', 'sh', '-c', 'touch /ok; sleep 600');
+  await poll(async () => ((await health('hc-resume')).Status === 'healthy' ? true : undefined), 10_000, 'healthy');
+  await d.crash();
+  await d.restart();
+  assert.equal(await fmt('{{.State.Running}}', 'hc-resume'), 'true');
+  await ok('exec', 'hc-resume', 'rm', '/ok');
+  await poll(async () => ((await health('hc-resume')).Status === 'unhealthy' ? true : undefined), 10_000, 'unhealthy after the restart');
+  const h = await health('hc-resume');
+  assert.ok(h.FailingStreak >= 1);
+});
+
+test('healing backs off: each restart of a container that stays unhealthy waits twice as long (the event says how long)', { skip }, async (t) => {
+  t.after(() => dk('rm', '-f', 'hc-backoff'));
+  await ok('run', '-d', '--name', 'hc-backoff', '-l', 'pier.health-on-failure=restart', '--health-cmd', 'false', '--health-interval', '200ms', '--health-retries', '1',
+    'busybox', 'sleep', '600');
+  let delays: string[] = [];
+  await poll(async () => {
+    const ev = await ok('events', '--since', '60s', '--until', '0s', '--filter', 'container=hc-backoff', '--filter', 'event=health_action: restart', '--format', '{{index .Actor.Attributes "delay"}}');
+    delays = ev.trim().split('\n').filter(Boolean);
+    return delays.length >= 3 ? true : undefined;
+  }, 20_000, 'three heals');
+  assert.deepEqual(delays.slice(0, 3), ['100ms', '200ms', '400ms']);
+});
