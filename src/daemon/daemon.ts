@@ -150,7 +150,7 @@ export class Daemon {
       this.#cluster = cluster;
     }
     networks = new NetworkService({
-      store, events, log: this.log.child({ component: 'networks' }), hostTag: NetworkService.hostTagFor(cfg.execRoot), dns,
+      store, events, log: this.log.child({ component: 'networks' }), hostTag: NetworkService.hostTagFor(cfg.execRoot), dns, pluginDirs: this.pluginDirs,
       ...(cluster ? { cluster } : {}),
     });
     this.#networks = networks;

@@ -8,7 +8,8 @@ export interface NetworkRecord {
   Id: string;
   Created: string;
   Scope: 'local' | 'swarm' | 'global';
-  Driver: DriverName;
+  /** A built-in driver, or the name of the remote driver plugin (`pier.remote`). */
+  Driver: DriverName | (string & {});
   EnableIPv4: boolean;
   EnableIPv6: boolean;
   IPAM: { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] };
@@ -27,6 +28,8 @@ export interface NetworkRecord {
     /** Overlay: the VXLAN ID and device. */
     vni?: number;
     vxlan?: string;
+    /** Driven by a remote network driver plugin (named by Driver). */
+    remote?: boolean;
   };
 }
 
@@ -51,6 +54,8 @@ export interface EndpointRecord {
   staticIP?: string;
   /** The container's --dns servers: its embedded DNS forwards there instead of the host's resolvers. */
   dns?: string[];
+  /** On a remote driver's network: Leave and DeleteEndpoint go to the plugin at its end. */
+  remote?: boolean;
   /** The container's published ports, on its first bridge endpoint. */
   ports?: PortMapping[];
 }

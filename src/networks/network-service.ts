@@ -12,6 +12,7 @@ import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } f
 import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planPool, validateIpam, type IpamConfig, type PoolPlan } from './ipam.js';
 import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
 import { Firewall, type FwNetwork, type FwPort } from './firewall.js';
+import { RemoteNetworkDriver, remoteJoinLines } from './remote-driver.js';
 import { bridgeCreateLines, containerSideLines, macFor, macvlanJoinLines, vethJoinLines } from './links.js';
 import type { DnsHandle } from './dns-lazy.js';
 import type { RunningProxy } from './ports/port-proxy.js';
@@ -26,6 +27,8 @@ export interface NetworkServiceOptions {
   dns: DnsHandle;
   /** The peer channel, when the daemon was told about other daemons (overlay networks). */
   cluster?: Cluster;
+  /** docker's legacy plugin places, for remote network drivers. */
+  pluginDirs?: { socketDirs: readonly string[]; specDirs: readonly string[] };
 }
 
 export interface CreateNetworkRequest {
@@ -96,6 +99,8 @@ export class NetworkService {
   #holds = 0;
   /** Endpoints forget() took out of the records whose host side release() has not freed yet. */
   readonly #forgotten = new Map<string, EndpointRecord[]>();
+  /** Remote network drivers by plugin name, activated once. */
+  readonly #remotes = new Map<string, Promise<RemoteNetworkDriver>>();
 
   constructor(o: NetworkServiceOptions) {
     this.#o = o;
@@ -249,7 +254,7 @@ export class NetworkService {
     if (!NAME_RE.test(name)) throw new InvalidParameterError(`invalid name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     if (this.#nets.getBy('name', name)) throw new ConflictError(`network with name ${name} already exists`);
     let driver = req.Driver || 'bridge';
-    if (!DRIVERS.has(driver)) throw new NotFoundError(`plugin "${driver}" not found`);
+    const remote = DRIVERS.has(driver) ? undefined : await this.#remote(driver);
     if (driver === 'none') driver = 'null';
     if (driver === 'host' || driver === 'null') throw new ForbiddenError(`only one instance of "${driver}" network is allowed`);
     if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw new NotFoundError(`plugin "${req.IPAM.Driver}" not found`);
@@ -279,6 +284,7 @@ export class NetworkService {
     }
     const id = driver === 'overlay' ? overlayNetworkId(name) : newId();
     const rec = this.#baseRecord(id, name, driver as DriverName, new Date().toISOString());
+    if (remote) { rec.pier.remote = true; rec.Scope = remote.scope; }
     rec.IPAM = { Driver: 'default', Options: req.IPAM?.Options ?? null, Config: configs };
     rec.Internal = !!req.Internal;
     rec.Attachable = !!req.Attachable;
@@ -306,6 +312,11 @@ export class NetworkService {
         await this.firewall.addNetwork(this.#fw(rec));
         if (this.#hasDns(rec)) await this.#listenDns(rec);
       }
+      if (remote) {
+        await remote.createNetwork(id, opts, configs.map((c) => ({
+          pool: c.Subnet ?? '', gateway: `${c.Gateway ?? ''}/${c.Subnet?.split('/')[1] ?? '32'}`, ...(c.AuxiliaryAddresses ? { aux: c.AuxiliaryAddresses } : {}),
+        })));
+      }
     } catch (err) {
       await this.#dropHostObjects(rec);
       this.#nets.delete(id);
@@ -323,6 +334,8 @@ export class NetworkService {
       const list = eps.map((e) => `name:"${e.ContainerName}" id:"${e.ContainerID.slice(0, 12)}"`).join(', ');
       throw new ForbiddenError(`error while removing network: network ${n.Name} has active endpoints (${list})`);
     }
+    // The driver first: a plugin that refuses keeps the network, to be removed again.
+    if (n.pier.remote) await (await this.#remote(n.Driver)).deleteNetwork(n.Id);
     this.#nets.delete(n.Id);
     await this.#dropHostObjects(n);
     this.#plans.delete(n.Id);
@@ -335,6 +348,37 @@ export class NetworkService {
       await this.firewall.removeNetwork(this.#fw(n));
       const links = [n.pier.vxlan, n.pier.ifname].filter((l): l is string => !!l && linkExists(l));
       if (links.length) await ipBatch(links.map((l) => `link del ${l}`)).catch((err: unknown) => this.log.warn('bridge delete failed', { bridge: n.pier.ifname, err: messageOf(err) }));
+    }
+  }
+
+  /** The remote driver plugin `name`, activated once (docker's `plugin "X" not found` when there is none). */
+  #remote(name: string): Promise<RemoteNetworkDriver> {
+    let p = this.#remotes.get(name);
+    if (!p) {
+      p = (async () => {
+        // The plugin client loads with the first remote driver: most daemons have none.
+        const { findPlugin, PluginClient } = await import('../pkg/plugins/index.js');
+        const addr = findPlugin(name, this.#o.pluginDirs ?? { socketDirs: [], specDirs: [] });
+        if (!addr) throw new NotFoundError(`plugin "${name}" not found`);
+        return RemoteNetworkDriver.open(new PluginClient(name, addr));
+      })();
+      this.#remotes.set(name, p);
+      p.catch(() => this.#remotes.delete(name));
+    }
+    return p;
+  }
+
+  /** Leave and DeleteEndpoint for an endpoint on a remote driver's network; failures are logged, never thrown. */
+  async #leaveRemote(ep: EndpointRecord): Promise<void> {
+    const n = this.tryGet(ep.NetworkID);
+    if (!n?.pier.remote) return;
+    try {
+      const drv = await this.#remote(n.Driver);
+      if (ep.Gateway) await drv.revokeExternalConnectivity(n.Id, ep.Id);
+      await drv.leave(n.Id, ep.Id).catch((err: unknown) => this.log.debug('remote leave', { endpoint: ep.Id, err: messageOf(err) }));
+      await drv.deleteEndpoint(n.Id, ep.Id);
+    } catch (err) {
+      this.log.warn('remote network driver did not delete the endpoint', { network: n.Name, endpoint: ep.Id, err: messageOf(err) });
     }
   }
 
@@ -565,7 +609,7 @@ export class NetworkService {
       IPv4Address: `${formatIPv4(ip)}/${plan.subnet.bits}`, MacAddress: s.MacAddress || macFor(ip),
       Gateway: wantGateway ? formatIPv4(plan.gateway) : '', Aliases: aliases, DNSNames: isBridge && !this.isPredefined(n) ? dnsNames : [],
       ifname, ...(isBridge ? { hostIf: `pierv${id.slice(0, 10)}` } : {}), ...(want ? { staticIP: want } : {}),
-      ...(spec.dns?.length ? { dns: spec.dns } : {}),
+      ...(spec.dns?.length ? { dns: spec.dns } : {}), ...(n.pier.remote ? { remote: true } : {}),
     };
     this.#eps.insert(id, ep);
     this.#index(ep);
@@ -596,6 +640,17 @@ export class NetworkService {
         host.push(...vethJoinLines({ hostIf: ep.hostIf ?? '', ifname: ep.ifname, mac: ep.MacAddress, pid, bridge: n.pier.ifname ?? '', ...(mtu ? { mtu } : {}) }));
       } else if (n.Driver === 'macvlan') {
         host.push(...macvlanJoinLines({ parent: n.pier.ifname ?? '', ifname: ep.ifname, mac: ep.MacAddress, pid, mode: n.Options['macvlan_mode'] ?? 'bridge' }));
+      } else if (n.pier.remote) {
+        // The plugin makes the interface (CreateEndpoint, Join); pier moves it in and addresses it.
+        const drv = await this.#remote(n.Driver);
+        await drv.createEndpoint(n.Id, ep.Id, ep.IPv4Address, ep.MacAddress);
+        const j = await drv.join(n.Id, ep.Id, `/proc/${pid}/ns/net`);
+        const ifname = j.dstPrefix === 'eth' ? ep.ifname : `${j.dstPrefix}${ep.ifname.replace(/^\D+/, '')}`;
+        const lines = remoteJoinLines({ srcName: j.srcName, pid, ifname, mac: ep.MacAddress, cidr: ep.IPv4Address, routes: j.routes, ...(ep.Gateway ? { gateway: j.gateway || ep.Gateway } : {}) });
+        host.push(...lines.host);
+        inside.push(...lines.inside);
+        if (ep.Gateway) await drv.programExternalConnectivity(n.Id, ep.Id);
+        continue;
       }
       inside.push(...containerSideLines({ ifname: ep.ifname, cidr: ep.IPv4Address, ...(ep.Gateway ? { gateway: ep.Gateway } : {}) }));
     }
@@ -675,6 +730,7 @@ export class NetworkService {
     this.#ports.delete(containerId);
     await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     if (ports.length) await this.firewall.removePorts(ports.map(toFw));
+    for (const ep of eps) if (ep.remote) await this.#leaveRemote(ep);
     // A veth goes with the container's netns, which the kernel tears down moments after
     // the last process exits: deleting it here would cost a fork on every exit. Only a
     // veth still there a little later (a process kept the netns) is deleted by hand.
@@ -740,6 +796,7 @@ export class NetworkService {
       this.#eps.delete(ep.Id);
       this.#unindex(ep);
       if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
+      if (ep.remote) await this.#leaveRemote(ep);
       throw err;
     }
     return { dnsAdded: addsDns };
@@ -753,6 +810,7 @@ export class NetworkService {
     this.#unindex(ep);
     if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
     else await ipBatch([`link del ${ep.ifname}`], { netnsPid: pid }).catch(() => undefined);
+    if (ep.remote) await this.#leaveRemote(ep);
     await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
     if (n.Driver === 'overlay') this.#o.cluster?.publish();
   }
