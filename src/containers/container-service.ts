@@ -28,7 +28,7 @@ import type { HealthMonitor } from './health-monitor.js';
 import { portRequests, validatePortBindings, type NetworkService, type NetPlan, type EndpointSettings, type AttachSpec } from '../networks/index.js';
 
 /** What containers ask of the networks. */
-export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent' | 'hold' | 'forget'>;
+export type ContainerNetworks = Pick<NetworkService, 'resolveForCreate' | 'prepare' | 'prepareAsync' | 'attach' | 'release' | 'get' | 'checkSettings' | 'connectRunning' | 'disconnectRunning' | 'endpointsOf' | 'publishEvent' | 'hold' | 'forget'>;
 
 export interface ContainerServiceOptions {
   store: Store;
@@ -346,7 +346,7 @@ export class ContainerService {
         mounted = true;
         mark('mounted');
         const hostNet = c.HostConfig.NetworkMode === 'host';
-        plan = this.#o.networks?.prepare(this.#attachSpec(c)) ?? { addresses: [] };
+        plan = (await this.#o.networks?.prepareAsync(this.#attachSpec(c))) ?? { addresses: [] };
         const joined = c.HostConfig.NetworkMode.startsWith('container:') ? this.get(c.HostConfig.NetworkMode.slice('container:'.length)) : undefined;
         const etc = joined
           ? { hostname: c.HostnamePath, hosts: joined.HostsPath, resolvConf: joined.ResolvConfPath }

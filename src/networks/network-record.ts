@@ -30,6 +30,8 @@ export interface NetworkRecord {
     vxlan?: string;
     /** Driven by a remote network driver plugin (named by Driver). */
     remote?: boolean;
+    /** The pools a remote IPAM plugin (IPAM.Driver) gave it, given back at removal. */
+    ipamPools?: { poolId: string; subnet: string; gateway: string; aux: string[] }[];
   };
 }
 
@@ -54,6 +56,8 @@ export interface EndpointRecord {
   staticIP?: string;
   /** The container's --dns servers: its embedded DNS forwards there instead of the host's resolvers. */
   dns?: string[];
+  /** The address a remote IPAM plugin handed out for it, given back at its end. */
+  remoteIpam?: { poolId: string; address: string };
   /** On a remote driver's network: Leave and DeleteEndpoint go to the plugin at its end. */
   remote?: boolean;
   /** The container's published ports, on its first bridge endpoint. */

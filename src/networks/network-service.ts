@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
+import { ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, SystemError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
@@ -13,6 +13,7 @@ import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planP
 import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
 import { Firewall, type FwNetwork, type FwPort } from './firewall.js';
 import { RemoteNetworkDriver, remoteJoinLines } from './remote-driver.js';
+import { RemoteIpam, type RemotePool } from './remote-ipam.js';
 import { bridgeCreateLines, containerSideLines, macFor, macvlanJoinLines, vethJoinLines } from './links.js';
 import type { DnsHandle } from './dns-lazy.js';
 import type { RunningProxy } from './ports/port-proxy.js';
@@ -101,6 +102,9 @@ export class NetworkService {
   readonly #forgotten = new Map<string, EndpointRecord[]>();
   /** Remote network drivers by plugin name, activated once. */
   readonly #remotes = new Map<string, Promise<RemoteNetworkDriver>>();
+  readonly #ipams = new Map<string, Promise<RemoteIpam>>();
+  /** Addresses a remote IPAM handed out for a container about to be prepared, by network ID. */
+  readonly #pendingIpam = new Map<string, Map<string, { poolId: string; address: string }>>();
 
   constructor(o: NetworkServiceOptions) {
     this.#o = o;
@@ -257,7 +261,9 @@ export class NetworkService {
     const remote = DRIVERS.has(driver) ? undefined : await this.#remote(driver);
     if (driver === 'none') driver = 'null';
     if (driver === 'host' || driver === 'null') throw new ForbiddenError(`only one instance of "${driver}" network is allowed`);
-    if (req.IPAM?.Driver && req.IPAM.Driver !== 'default') throw new NotFoundError(`plugin "${req.IPAM.Driver}" not found`);
+    const ipamDriver = req.IPAM?.Driver && req.IPAM.Driver !== 'default' ? req.IPAM.Driver : undefined;
+    if (ipamDriver && driver === 'overlay') throw new InvalidParameterError('pier: overlay networks use pier\'s own IPAM (its share of the subnet per host)');
+    const ipam = ipamDriver ? await this.#remoteIpam(ipamDriver) : undefined;
     if (req.EnableIPv6) throw new InvalidParameterError('IPv6 networks are not supported by pier yet');
     const opts = { ...(req.Options ?? {}) };
     const configs = (req.IPAM?.Config ?? []).map((c) => ({ ...c }));
@@ -267,25 +273,45 @@ export class NetworkService {
       throw new InvalidParameterError(`invalid network config:\n${messageOf(err)}`);
     }
     for (const c of configs) if (!c.Subnet && (c.Gateway || c.IPRange)) throw new InvalidParameterError('ipam config without a subnet cannot have a gateway or ip-range');
-    const subnets = parseSubnets(configs);
-    const taken = this.#takenPrefixes();
-    for (const s of subnets) {
-      if (this.#nets.all().some((n) => networkPrefixes(n).some((p) => overlaps(p, s)))) {
-        throw new ForbiddenError('invalid pool request: Pool overlaps with other one on this address space');
+    let pools: RemotePool[] | undefined;
+    if (ipam) {
+      // The plugin picks (or grants) the pools and gateways; pier's own pools and overlap checks stay out.
+      pools = await ipam.requestPools(configs, req.IPAM?.Options ?? {});
+      const asked = [...configs];
+      configs.splice(0, configs.length, ...pools.map((p, k) => ({ ...(asked[k] ?? {}), Subnet: p.subnet, Gateway: p.gateway })));
+    } else {
+      const subnets = parseSubnets(configs);
+      const taken = this.#takenPrefixes();
+      for (const s of subnets) {
+        if (this.#nets.all().some((n) => networkPrefixes(n).some((p) => overlaps(p, s)))) {
+          throw new ForbiddenError('invalid pool request: Pool overlaps with other one on this address space');
+        }
+      }
+      if (configs.length === 0) configs.push(driver === 'overlay' ? { Subnet: formatCidr(overlayDefaultSubnet(name)) } : {});
+      for (const c of configs) {
+        const subnet = c.Subnet ? parseCidr(c.Subnet, { strict: true }) : pickDefaultSubnet(taken);
+        const plan = planPool(c, subnet);
+        c.Subnet = formatCidr(subnet);
+        c.Gateway = formatIPv4(plan.gateway);
+        taken.push(subnet);
       }
     }
-    if (configs.length === 0) configs.push(driver === 'overlay' ? { Subnet: formatCidr(overlayDefaultSubnet(name)) } : {});
-    for (const c of configs) {
-      const subnet = c.Subnet ? parseCidr(c.Subnet, { strict: true }) : pickDefaultSubnet(taken);
-      const plan = planPool(c, subnet);
-      c.Subnet = formatCidr(subnet);
-      c.Gateway = formatIPv4(plan.gateway);
-      taken.push(subnet);
+    try {
+      return await this.#record(req, name, driver, configs, opts, remote, ipamDriver, pools);
+    } catch (err) {
+      if (ipam && pools) await ipam.releasePools(pools);
+      throw err;
     }
+  }
+
+  /** The rest of create(): the record, its host objects, the driver's own network. */
+  async #record(req: CreateNetworkRequest, name: string, driver: string, configs: IpamConfig[], opts: Record<string, string>,
+    remote: RemoteNetworkDriver | undefined, ipamDriver: string | undefined, pools: RemotePool[] | undefined): Promise<{ Id: string; Warning: string }> {
     const id = driver === 'overlay' ? overlayNetworkId(name) : newId();
     const rec = this.#baseRecord(id, name, driver as DriverName, new Date().toISOString());
     if (remote) { rec.pier.remote = true; rec.Scope = remote.scope; }
-    rec.IPAM = { Driver: 'default', Options: req.IPAM?.Options ?? null, Config: configs };
+    rec.IPAM = { Driver: ipamDriver ?? 'default', Options: req.IPAM?.Options ?? null, Config: configs };
+    if (pools) rec.pier.ipamPools = pools;
     rec.Internal = !!req.Internal;
     rec.Attachable = !!req.Attachable;
     rec.Ingress = !!req.Ingress;
@@ -337,6 +363,10 @@ export class NetworkService {
     // The driver first: a plugin that refuses keeps the network, to be removed again.
     if (n.pier.remote) await (await this.#remote(n.Driver)).deleteNetwork(n.Id);
     this.#nets.delete(n.Id);
+    if (n.pier.ipamPools?.length) {
+      await (await this.#remoteIpam(n.IPAM.Driver)).releasePools(n.pier.ipamPools)
+        .catch((err: unknown) => this.log.warn('ipam plugin did not release the pools', { network: n.Name, err: messageOf(err) }));
+    }
     await this.#dropHostObjects(n);
     this.#plans.delete(n.Id);
     this.#o.events.publish({ Type: 'network', Action: 'destroy', Actor: { ID: n.Id, Attributes: { name: n.Name, type: n.Driver } } });
@@ -364,6 +394,22 @@ export class NetworkService {
       })();
       this.#remotes.set(name, p);
       p.catch(() => this.#remotes.delete(name));
+    }
+    return p;
+  }
+
+  /** The remote IPAM plugin `name`, activated once. */
+  #remoteIpam(name: string): Promise<RemoteIpam> {
+    let p = this.#ipams.get(name);
+    if (!p) {
+      p = (async () => {
+        const { findPlugin, PluginClient } = await import('../pkg/plugins/index.js');
+        const addr = findPlugin(name, this.#o.pluginDirs ?? { socketDirs: [], specDirs: [] });
+        if (!addr) throw new NotFoundError(`plugin "${name}" not found`);
+        return RemoteIpam.open(new PluginClient(name, addr));
+      })();
+      this.#ipams.set(name, p);
+      p.catch(() => this.#ipams.delete(name));
     }
     return p;
   }
@@ -540,6 +586,47 @@ export class NetworkService {
   }
 
   /**
+   * prepare() for networks whose addresses come from a remote IPAM plugin too: their addresses
+   * are asked for first (the plugin answers concurrent starts), then prepare() runs as ever; an
+   * address it did not use goes back. Without such a network it is prepare() itself, synchronously.
+   */
+  async prepareAsync(spec: AttachSpec): Promise<NetPlan> {
+    const mode = spec.networkMode === 'default' || spec.networkMode === '' ? 'bridge' : spec.networkMode;
+    if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return this.prepare(spec);
+    const remote = this.#ordered(mode, spec.endpoints).filter(([n]) => n.pier.ipamPools?.length);
+    if (remote.length === 0) return this.prepare(spec);
+    const got = new Map<string, { poolId: string; address: string }>();
+    try {
+      for (const [n, s] of remote) got.set(n.Id, await this.#requestRemoteAddress(n, s));
+      this.#pendingIpam.set(spec.containerId, got);
+      return this.prepare(spec);
+    } catch (err) {
+      for (const [netId, a] of got) await this.#releaseRemoteAddress(netId, a);
+      throw err;
+    } finally {
+      this.#pendingIpam.delete(spec.containerId);
+    }
+  }
+
+  async #requestRemoteAddress(n: NetworkRecord, s: EndpointSettings): Promise<{ poolId: string; address: string }> {
+    const pool = n.pier.ipamPools?.[0];
+    if (!pool) throw new SystemError(`network ${n.Name} has no pool from its IPAM plugin`);
+    const ipam = await this.#remoteIpam(n.IPAM.Driver);
+    const address = await ipam.requestAddress(pool.poolId, s.IPAMConfig?.IPv4Address ?? '', {}, s.MacAddress || undefined);
+    return { poolId: pool.poolId, address: address.split('/')[0] ?? '' };
+  }
+
+  async #releaseRemoteAddress(networkId: string, a: { poolId: string; address: string }): Promise<void> {
+    const n = this.tryGet(networkId);
+    if (!n) return;
+    try {
+      await (await this.#remoteIpam(n.IPAM.Driver)).releaseAddress(a.poolId, a.address);
+    } catch (err) {
+      this.log.warn('ipam plugin did not release an address', { network: n.Name, address: a.address, err: messageOf(err) });
+    }
+  }
+
+  /**
    * Allocates the container's endpoints (addresses, interface names) before
    * its task exists. Synchronous up to the store write, so two concurrent
    * starts never get one address.
@@ -595,10 +682,16 @@ export class NetworkService {
     }
     let ip: number | undefined;
     const want = s.IPAMConfig?.IPv4Address;
-    if (want) ip = checkStaticAddress(plan, want, used);
+    const granted = this.#pendingIpam.get(spec.containerId)?.get(n.Id);
+    if (n.pier.ipamPools?.length) {
+      // The IPAM plugin's address, which prepareAsync asked for.
+      if (!granted) throw new SystemError(`no address from the IPAM plugin ${n.IPAM.Driver} for network ${n.Name}`);
+      ip = parseIPv4(granted.address);
+      if (ip !== undefined && used.has(ip)) throw new ConflictError(`the IPAM plugin ${n.IPAM.Driver} handed out ${granted.address}, which an endpoint on ${n.Name} has`);
+    } else if (want) ip = checkStaticAddress(plan, want, used);
     else ip = nextAddress(plan, used, this.#last.get(n.Id));
     if (ip === undefined) throw new ConflictError(`no available IPv4 addresses on this network's address pools: ${n.Name} (${n.Id})`);
-    if (!want) this.#last.set(n.Id, ip);
+    if (!want && !granted) this.#last.set(n.Id, ip);
     const id = newId();
     const isBridge = isBridged(n);
     const aliases = [...(s.Aliases ?? [])];
@@ -609,7 +702,7 @@ export class NetworkService {
       IPv4Address: `${formatIPv4(ip)}/${plan.subnet.bits}`, MacAddress: s.MacAddress || macFor(ip),
       Gateway: wantGateway ? formatIPv4(plan.gateway) : '', Aliases: aliases, DNSNames: isBridge && !this.isPredefined(n) ? dnsNames : [],
       ifname, ...(isBridge ? { hostIf: `pierv${id.slice(0, 10)}` } : {}), ...(want ? { staticIP: want } : {}),
-      ...(spec.dns?.length ? { dns: spec.dns } : {}), ...(n.pier.remote ? { remote: true } : {}),
+      ...(spec.dns?.length ? { dns: spec.dns } : {}), ...(n.pier.remote ? { remote: true } : {}), ...(granted ? { remoteIpam: granted } : {}),
     };
     this.#eps.insert(id, ep);
     this.#index(ep);
@@ -731,6 +824,7 @@ export class NetworkService {
     await Promise.all(proxies.map((p) => p.close().catch(() => undefined)));
     if (ports.length) await this.firewall.removePorts(ports.map(toFw));
     for (const ep of eps) if (ep.remote) await this.#leaveRemote(ep);
+    for (const ep of eps) if (ep.remoteIpam) await this.#releaseRemoteAddress(ep.NetworkID, ep.remoteIpam);
     // A veth goes with the container's netns, which the kernel tears down moments after
     // the last process exits: deleting it here would cost a fork on every exit. Only a
     // veth still there a little later (a process kept the netns) is deleted by hand.
@@ -789,10 +883,25 @@ export class NetworkService {
     // docker starts the embedded resolver for a container that joins its first network with one.
     const hadDns = current.some((e) => { const m = this.tryGet(e.NetworkID); return m !== undefined && this.#hasDns(m); });
     const addsDns = !hadDns && this.#hasDns(n);
-    const ep = this.#allocate(n, s, spec, `eth${i}`, !current.some((e) => e.Gateway) && !n.Internal);
+    let ep: EndpointRecord;
+    if (n.pier.ipamPools?.length) {
+      const got = await this.#requestRemoteAddress(n, s);
+      this.#pendingIpam.set(spec.containerId, new Map([[n.Id, got]]));
+      try {
+        ep = this.#allocate(n, s, spec, `eth${i}`, !current.some((e) => e.Gateway) && !n.Internal);
+      } catch (err) {
+        await this.#releaseRemoteAddress(n.Id, got);
+        throw err;
+      } finally {
+        this.#pendingIpam.delete(spec.containerId);
+      }
+    } else {
+      ep = this.#allocate(n, s, spec, `eth${i}`, !current.some((e) => e.Gateway) && !n.Internal);
+    }
     try {
       await this.#plumb([ep], pid, false, addsDns ? ep : undefined);
     } catch (err) {
+      if (ep.remoteIpam) await this.#releaseRemoteAddress(n.Id, ep.remoteIpam);
       this.#eps.delete(ep.Id);
       this.#unindex(ep);
       if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
@@ -811,6 +920,7 @@ export class NetworkService {
     if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
     else await ipBatch([`link del ${ep.ifname}`], { netnsPid: pid }).catch(() => undefined);
     if (ep.remote) await this.#leaveRemote(ep);
+    if (ep.remoteIpam) await this.#releaseRemoteAddress(ep.NetworkID, ep.remoteIpam);
     await this.#dropDefaultBridgeIfIdle(n).catch(() => undefined);
     if (n.Driver === 'overlay') this.#o.cluster?.publish();
   }

@@ -144,3 +144,65 @@ test('a network driver that refuses: the network is not made; an unknown driver 
     await p.close();
   }
 });
+
+interface IpamPlugin { calls: string[]; close(): Promise<void> }
+
+async function startIpamPlugin(name: string, prefix: string): Promise<IpamPlugin> {
+  const dir = join(d.root, 'exec', 'plugins');
+  mkdirSync(dir, { recursive: true });
+  const calls: string[] = [];
+  let next = 50;
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => {
+      const b = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
+      const method = (req.url ?? '').replace(/^\//, '');
+      let out: unknown = {};
+      switch (method) {
+        case 'Plugin.Activate': out = { Implements: ['IpamDriver'] }; break;
+        case 'IpamDriver.GetCapabilities': out = { RequiresMACAddress: false }; break;
+        case 'IpamDriver.GetDefaultAddressSpaces': out = { LocalDefaultAddressSpace: 'pe2e-local', GlobalDefaultAddressSpace: 'pe2e-global' }; break;
+        case 'IpamDriver.RequestPool': out = { PoolID: 'pe2e-pool-1', Pool: `${prefix}.0/24`, Data: {} }; break;
+        case 'IpamDriver.RequestAddress': {
+          const gw = (b['Options'] as Record<string, string> | undefined)?.['RequestAddressType'] === 'com.docker.network.gateway';
+          const asked = String(b['Address'] ?? '');
+          out = { Address: gw ? `${prefix}.1/24` : asked ? `${asked}/24` : `${prefix}.${next++}/24`, Data: {} };
+          break;
+        }
+        case 'IpamDriver.ReleaseAddress': case 'IpamDriver.ReleasePool': break;
+        default: res.writeHead(404); res.end('{}'); return;
+      }
+      const detail = method === 'IpamDriver.RequestAddress' ? ` ${(out as { Address: string }).Address}` : method === 'IpamDriver.ReleaseAddress' ? ` ${String(b['Address'])}` : method === 'IpamDriver.RequestPool' ? ` ${String(b['AddressSpace'])}` : '';
+      calls.push(`${method}${detail}`);
+      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' });
+      res.end(JSON.stringify(out));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(join(dir, `${name}.sock`), resolve));
+  return { calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+test('a remote IPAM driver: the network\'s pool and gateway and each container\'s address come from it, and go back to it', { skip }, async (t) => {
+  const { prefix } = await randomSubnet24();
+  const p = await startIpamPlugin('pe2eipam', prefix);
+  t.after(async () => { await dk('rm', '-f', 'pi-a'); await dk('network', 'rm', 'pi-net'); await p.close(); });
+  await ok('network', 'create', '--ipam-driver', 'pe2eipam', 'pi-net');
+  const ipam = JSON.parse(await ok('network', 'inspect', '-f', '{{json .IPAM}}', 'pi-net')) as { Driver: string; Config: { Subnet: string; Gateway: string }[] };
+  assert.equal(ipam.Driver, 'pe2eipam');
+  assert.deepEqual(ipam.Config.map((c) => [c.Subnet, c.Gateway]), [[`${prefix}.0/24`, `${prefix}.1`]]);
+  await ok('run', '-d', '--name', 'pi-a', '--network', 'pi-net', 'busybox', 'sleep', '600');
+  assert.equal(await ok('inspect', '-f', '{{(index .NetworkSettings.Networks "pi-net").IPAddress}}', 'pi-a').then((x) => x.trim()), `${prefix}.50`);
+  const second = await ok('run', '--rm', '--network', 'pi-net', 'busybox', 'sh', '-c', `ip -4 -o addr show eth0 && ping -c1 -W2 ${prefix}.50 >/dev/null && echo reached`);
+  assert.match(second, new RegExp(`inet ${prefix.replace(/\./g, '\\.')}\\.51/24`));
+  assert.match(second, /reached/);
+  await ok('rm', '-f', 'pi-a');
+  await ok('network', 'rm', 'pi-net');
+  assert.deepEqual(p.calls, [
+    'Plugin.Activate', 'IpamDriver.GetCapabilities', 'IpamDriver.GetDefaultAddressSpaces', 'IpamDriver.RequestPool pe2e-local',
+    `IpamDriver.RequestAddress ${prefix}.1/24`,
+    `IpamDriver.RequestAddress ${prefix}.50/24`, `IpamDriver.RequestAddress ${prefix}.51/24`,
+    `IpamDriver.ReleaseAddress ${prefix}.51`, `IpamDriver.ReleaseAddress ${prefix}.50`,
+    `IpamDriver.ReleaseAddress ${prefix}.1`, 'IpamDriver.ReleasePool',
+  ]);
+});
