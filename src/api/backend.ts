@@ -22,7 +22,7 @@ export interface Backend {
   images: ImageService;
   builds: BuildBackend;
   networks: Pick<NetworkService, 'list' | 'get' | 'tryGet' | 'create' | 'remove' | 'endpointsOn' | 'endpointsOf' | 'portsOf' | 'isPredefined'>;
-  volumes: Pick<VolumeService, 'list' | 'get' | 'create' | 'remove' | 'prune' | 'size' | 'isAnonymous'>;
+  volumes: Pick<VolumeService, 'list' | 'listWithPlugins' | 'get' | 'create' | 'remove' | 'prune' | 'size' | 'isAnonymous'>;
   events: EventBus;
   /** The legacy plugins found now, each probed once (`implements` undefined: not answering). */
   plugins: { discover(): Promise<{ name: string; where: string; implements: string[] | undefined }[]> };

@@ -82,6 +82,33 @@ export class VolumeService {
 
   tryGet(name: string): VolumeRecord | undefined { return this.#t.get(name); }
   list(): VolumeRecord[] { return this.#t.all(); }
+
+  /**
+   * `volume ls`: the records, and what each volume plugin in use says it has (VolumeDriver.List),
+   * as docker lists them. A plugin that fails or is gone is a warning, not an error; its
+   * recorded volumes stay listed.
+   */
+  async listWithPlugins(): Promise<{ volumes: VolumeRecord[]; warnings: string[] }> {
+    const volumes = this.#t.all();
+    const drivers = new Set([...volumes.map((v) => v.Driver), ...this.#plugins.keys()].filter((d) => d !== 'local'));
+    if (drivers.size === 0) return { volumes, warnings: [] };
+    const known = new Set(volumes.map((v) => v.Name));
+    const warnings: string[] = [];
+    await Promise.all([...drivers].map(async (driver) => {
+      try {
+        const r = await (await this.#plugin(driver, '')).call('VolumeDriver.List', {}, 5000);
+        const listed = Array.isArray(r['Volumes']) ? r['Volumes'] as { Name?: unknown; Mountpoint?: unknown; CreatedAt?: unknown }[] : [];
+        for (const v of listed) {
+          if (typeof v.Name !== 'string' || !v.Name || known.has(v.Name)) continue;
+          known.add(v.Name);
+          volumes.push({ Name: v.Name, Driver: driver, Mountpoint: typeof v.Mountpoint === 'string' ? v.Mountpoint : '', CreatedAt: typeof v.CreatedAt === 'string' ? v.CreatedAt : '', Labels: {}, Scope: 'local', Options: null });
+        }
+      } catch (err) {
+        warnings.push(`${driver}: ${messageOf(err).replace(/^create : /, '')}`);
+      }
+    }));
+    return { volumes, warnings };
+  }
   isAnonymous(v: VolumeRecord): boolean { return ANONYMOUS_LABEL in v.Labels; }
 
   /**

@@ -12,12 +12,13 @@ export function volumeView(v: VolumeRecord, usage?: { Size: number; RefCount: nu
 }
 
 export function volumeRoutes(r: Router, b: Backend): void {
-  r.get('/volumes', (ctx) => {
+  r.get('/volumes', async (ctx) => {
     const f = parseFilters(ctx.query.get('filters'));
     validateFilters(f, ['dangling', 'driver', 'label', 'label!', 'name']);
     const dangling = f.get('dangling');
     for (const d of dangling ?? []) if (!['true', 'false', '1', '0'].includes(d)) throw new InvalidParameterError(`invalid filter 'dangling=${d}'`);
-    const list = b.volumes.list().filter((v) => {
+    const all = await b.volumes.listWithPlugins();
+    const list = all.volumes.filter((v) => {
       if (!matchAny(f, 'name', (n) => v.Name.includes(n))) return false;
       if (!matchAny(f, 'driver', (d) => v.Driver === d)) return false;
       if (!matchLabels(f, v.Labels)) return false;
@@ -27,7 +28,7 @@ export function volumeRoutes(r: Router, b: Backend): void {
       }
       return true;
     });
-    return { json: { Volumes: list.map((v) => volumeView(v)), Warnings: null } };
+    return { json: { Volumes: list.map((v) => volumeView(v)), Warnings: all.warnings.length ? all.warnings : null } };
   });
 
   r.post('/volumes/create', async (ctx) => {

@@ -22,7 +22,8 @@ async function startPlugin(name: string): Promise<Plugin> {
   mkdirSync(dir, { recursive: true });
   mkdirSync(root, { recursive: true });
   const calls: string[] = [];
-  const vols = new Set<string>();
+  // One volume the plugin had before pier knew it: volume ls shows it, through VolumeDriver.List.
+  const vols = new Set<string>([`${name}-outside`]);
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => { body += c.toString(); });
@@ -38,6 +39,7 @@ async function startPlugin(name: string): Promise<Plugin> {
         case '/VolumeDriver.Mount': case '/VolumeDriver.Path': out = { Mountpoint: join(root, n), Err: '' }; break;
         case '/VolumeDriver.Get': out = vols.has(n) ? { Volume: { Name: n, Mountpoint: join(root, n) }, Err: '' } : { Err: 'no such volume' }; break;
         case '/VolumeDriver.Unmount': break;
+        case '/VolumeDriver.List': out = { Volumes: [...vols].map((v) => ({ Name: v, Mountpoint: join(root, v) })), Err: '' }; break;
         default: out = { Err: `unknown call ${req.url ?? ''}` };
       }
       res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' });
@@ -52,13 +54,15 @@ test('a volume plugin: create, run with it, rm — the calls docker makes, in or
   const p = await startPlugin('pe2evol');
   t.after(() => p.close());
   assert.equal((await ok('volume', 'create', '-d', 'pe2evol', 'pv1')).trim(), 'pv1');
-  assert.match(await ok('volume', 'ls', '--format', '{{.Driver}} {{.Name}}'), /^pe2evol pv1$/m);
+  const ls = await ok('volume', 'ls', '--format', '{{.Driver}} {{.Name}}');
+  assert.match(ls, /^pe2evol pv1$/m);
+  assert.match(ls, /^pe2evol pe2evol-outside$/m, 'what the plugin lists is listed too');
   await ok('run', '--rm', '-v', 'pv1:/data', 'busybox', 'sh', '-c', 'echo via-plugin > /data/f');
   assert.equal(readFileSync(join(p.root, 'pv1', 'f'), 'utf8'), 'via-plugin\n', 'the data went where the plugin said');
   const r = await dk('volume', 'rm', 'pv1');
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(p.calls, [
-    '/Plugin.Activate', '/VolumeDriver.Create pv1', '/VolumeDriver.Get pv1',
+    '/Plugin.Activate', '/VolumeDriver.Create pv1', '/VolumeDriver.Get pv1', '/VolumeDriver.List',
     '/VolumeDriver.Mount pv1', '/VolumeDriver.Unmount pv1', '/VolumeDriver.Remove pv1',
   ]);
 });
@@ -96,4 +100,29 @@ test('plugin ls shows the legacy plugins found; managed plugins are a clear "not
   const missing = await dk('plugin', 'inspect', 'pe2e-nosuch');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /plugin "pe2e-nosuch" not found/);
+});
+
+test('plugin volumes survive a daemon restart: listed, mounted again, removed through the plugin', { skip }, async (t) => {
+  const p = await startPlugin('pe2evolr');
+  t.after(() => p.close());
+  await ok('volume', 'create', '-d', 'pe2evolr', 'pvr');
+  await ok('run', '--rm', '-v', 'pvr:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f');
+  await d.restart();
+  assert.match(await ok('volume', 'ls', '--format', '{{.Driver}} {{.Name}}'), /^pe2evolr pvr$/m);
+  assert.equal(await ok('run', '--rm', '-v', 'pvr:/data', 'busybox', 'cat', '/data/f'), 'kept\n');
+  await ok('volume', 'rm', 'pvr');
+  assert.ok(p.calls.includes('/VolumeDriver.Remove pvr'));
+  assert.equal(p.calls.filter((c) => c === '/VolumeDriver.Mount pvr').length, p.calls.filter((c) => c === '/VolumeDriver.Unmount pvr').length, 'one Unmount per Mount');
+});
+
+test('a volume plugin that has gone away: volume ls warns and still lists what pier recorded', { skip }, async () => {
+  const p = await startPlugin('pe2evolgone');
+  await ok('volume', 'create', '-d', 'pe2evolgone', 'pvg');
+  await p.close();
+  rmSync(join(d.root, 'exec', 'plugins', 'pe2evolgone.sock'), { force: true });
+  const r = await dk('volume', 'ls', '--format', '{{.Driver}} {{.Name}}');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^pe2evolgone pvg$/m);
+  const rm = await dk('volume', 'rm', 'pvg');
+  assert.notEqual(rm.code, 0, 'a volume whose plugin is gone is not dropped without the plugin');
 });
