@@ -20,7 +20,7 @@ import { initialState, type ContainerRecord } from './container-record.js';
 import { parseSignal } from './signals.js';
 import { RestartManager } from './restart-manager.js';
 import { ContainerViews } from './container-views.js';
-import { validateHostConfig } from './validate-host-config.js';
+import { validateHealthcheck, validateHostConfig } from './validate-host-config.js';
 import { mergeImageConfig } from './merge-image-config.js';
 import { parseLogOpts, rotateIfNeeded, type RotationPolicy } from './logs/index.js';
 import { planVolumes, mountPoints, copyUp, type ContainerVolume, type Volumes } from './container-volumes.js';
@@ -198,6 +198,7 @@ export class ContainerService {
       throw new InvalidParameterError("can't create 'AutoRemove' container with restart policy");
     }
     validateHostConfig(hostConfig);
+    validateHealthcheck(config.Healthcheck);
     parseLogOpts(hostConfig.LogConfig.Config); // bad log options are refused before anything is created
     if (hostConfig.Runtime && !this.#o.runtimes.has(hostConfig.Runtime)) {
       throw new InvalidParameterError(`unknown or invalid runtime name: ${hostConfig.Runtime}`);

@@ -28,3 +28,14 @@ export function validateHostConfig(h: HostConfig): void {
   }
   // NetworkMode names a network: the networks service checks it exists.
 }
+
+/** docker's checks of a create's Healthcheck (verifyContainerSettings): durations of at least 1 ms, no negative retries. */
+export function validateHealthcheck(h: { Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number } | null | undefined): void {
+  if (!h) return;
+  const MIN = 1_000_000; // 1ms in ns
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'StartInterval'] as const) {
+    const v = h[k] ?? 0;
+    if (v !== 0 && v < MIN) throw new InvalidParameterError(`${k} in Healthcheck cannot be less than 1ms`);
+  }
+  if ((h.Retries ?? 0) < 0) throw new InvalidParameterError('Retries in Healthcheck cannot be negative');
+}

@@ -96,3 +96,19 @@ test('healing backs off: each restart of a container that stays unhealthy waits 
   }, 20_000, 'three heals');
   assert.deepEqual(delays.slice(0, 3), ['100ms', '200ms', '400ms']);
 });
+
+test('bad health settings are refused with docker\'s words; a probe command that does not exist counts as a failure', { skip }, async (t) => {
+  t.after(() => dk('rm', '-f', 'hc-nocmd'));
+  const short = await dk('run', '-d', '--health-cmd', 'true', '--health-interval', '500us', 'busybox', 'sleep', '60');
+  assert.equal(short.code, 125);
+  assert.match(short.stderr, /Interval in Healthcheck cannot be less than 1ms/);
+  const timeout = await dk('create', '--health-cmd', 'true', '--health-timeout', '10us', 'busybox');
+  assert.equal(timeout.code, 1);
+  assert.match(timeout.stderr, /Timeout in Healthcheck cannot be less than 1ms/);
+  assert.equal((await ok('ps', '-aq', '--filter', 'status=created')).trim(), '', 'nothing was created');
+  await ok('run', '-d', '--name', 'hc-nocmd', '--health-cmd', 'no-such-probe', '--health-interval', '300ms', '--health-retries', '2', 'busybox', 'sleep', '600');
+  await poll(async () => ((await health('hc-nocmd')).Status === 'unhealthy' ? true : undefined), 10_000, 'unhealthy');
+  const h = await health('hc-nocmd');
+  assert.equal(h.Log[h.Log.length - 1]?.ExitCode, 127);
+  assert.match(h.Log[h.Log.length - 1]?.Output ?? '', /no-such-probe: not found/);
+});
