@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(crun runc conmon busybox-static tini iproute2 nftables procps attr util-linux golang-github-containers-common gcc libc6-dev ca-certificates hyperfine skopeo apache2-utils debootstrap git docker-compose)
+APT_PACKAGES=(crun runc conmon busybox-static tini iproute2 nftables procps attr util-linux golang-github-containers-common gcc libc6-dev ca-certificates hyperfine skopeo apache2-utils debootstrap git docker-compose openssl)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -32,6 +32,29 @@ export function resolveHost(hosts: readonly string[], env: NodeJS.ProcessEnv): s
   return h === undefined || h === '' ? DEFAULT_HOST : h;
 }
 
+/**
+ * docker's client TLS: --tlsverify or DOCKER_TLS_VERIFY verifies the daemon against the CA; --tls
+ * alone encrypts without checking it. Files come from --tlscacert/--tlscert/--tlskey, else
+ * DOCKER_CERT_PATH (or ~/.docker) /ca.pem, cert.pem, key.pem; a client certificate is sent when there is one.
+ */
+export function clientTls(flags: { bool(k: string): boolean; string(k: string): string | undefined }, env: NodeJS.ProcessEnv): { tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer; verify: boolean } } {
+  const verify = flags.bool('tlsverify') || (env['DOCKER_TLS_VERIFY'] ?? '') !== '';
+  if (!verify && !flags.bool('tls')) return {};
+  const dir = env['DOCKER_CERT_PATH'] || `${env['HOME'] || '/root'}/.docker`;
+  const fs = process.getBuiltinModule('node:fs');
+  const read = (flag: string, file: string, needed: boolean): Buffer | undefined => {
+    const path = flags.string(flag) ?? `${dir}/${file}`;
+    try { return fs.readFileSync(path); } catch (err) {
+      if (!needed && flags.string(flag) === undefined) return undefined;
+      throw new Error(`could not read ${flag.replace('tls', 'TLS ')} file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    }
+  };
+  const ca = read('tlscacert', 'ca.pem', verify);
+  const cert = read('tlscert', 'cert.pem', false);
+  const key = read('tlskey', 'key.pem', cert !== undefined);
+  return { tls: { verify, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } };
+}
+
 export function versionLine(env: NodeJS.ProcessEnv = process.env): string {
   return `${BIN} version ${PIER_VERSION}, build ${env['PIER_BUILD'] || 'dev'}\n`;
 }
@@ -159,7 +182,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     path, args: parsed.args, flags: parsed.flags, env, host,
     client: () => {
       const v = env['DOCKER_API_VERSION'];
-      client ??= new ClientClass(host, v ? { version: v } : {});
+      client ??= new ClientClass(host, { ...(v ? { version: v } : {}), ...clientTls(g.flags, env) });
       return client;
     },
   };

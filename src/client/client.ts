@@ -1,5 +1,6 @@
 // The Engine API client: one Transport shared by the per-resource clients.
 
+import type { ClientTls } from './transport.js';
 import { ContainersClient } from './containers.js';
 import { ExecClient } from './exec.js';
 import { ImagesClient } from './images.js';
@@ -20,7 +21,7 @@ export class Client {
   readonly system: SystemClient;
   readonly volumes: VolumesClient;
 
-  constructor(host: string = DEFAULT_HOST, opts: { version?: string } = {}) {
+  constructor(host: string = DEFAULT_HOST, opts: { version?: string; tls?: ClientTls } = {}) {
     this.transport = new Transport(host, opts);
     this.containers = new ContainersClient(this.transport);
     this.exec = new ExecClient(this.transport);

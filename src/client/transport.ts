@@ -58,6 +58,9 @@ export interface PingResult {
 
 interface Endpoint { socketPath?: string; host?: string; port?: number }
 
+/** TLS to a TCP daemon, as docker's client: the CA to check the daemon against (when verifying), a client certificate. */
+export interface ClientTls { ca?: Buffer; cert?: Buffer; key?: Buffer; verify: boolean }
+
 /** Parses `unix:///path`, `tcp://host:port`, `http://host:port` or a bare socket path. */
 export function parseHost(host: string): Endpoint {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
@@ -98,15 +101,39 @@ export class Transport {
   readonly #endpoint: Endpoint;
   readonly #agent: HttpModule.Agent;
   readonly #fixedVersion: string | undefined;
+  readonly #tls: ClientTls | undefined;
+  /** node:http, or node:https when talking TLS (loaded only then). */
+  readonly #http: typeof HttpModule;
   #version: Promise<string> | undefined;
   #ping: PingResult | undefined;
 
   /** `version` pins the API version (DOCKER_API_VERSION): no downgrade, but still a ping. */
-  constructor(host: string, opts: { version?: string } = {}) {
+  constructor(host: string, opts: { version?: string; tls?: ClientTls } = {}) {
     this.host = host;
     this.#endpoint = parseHost(host);
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.#tls = this.#endpoint.socketPath === undefined ? opts.tls : undefined;
+    this.#http = this.#tls ? process.getBuiltinModule('node:https') as unknown as typeof HttpModule : http;
+    this.#agent = new this.#http.Agent({ keepAlive: true, maxSockets: 16, ...this.#tlsOptions() } as HttpModule.AgentOptions);
     this.#fixedVersion = opts.version;
+  }
+
+  /** A socket error as the user should read it: nobody listening, or a TLS handshake that failed and why. */
+  #connectFailure(err: Error): Error {
+    if (isConnectFailure(err)) return connectError(this.host, err);
+    const code = (err as { code?: string }).code ?? '';
+    if (this.#tls && (code === 'ECONNRESET' || /socket hang up|alert|certificate|SSL/i.test(err.message))) {
+      return new SystemError(`error during connect: ${this.host}: the TLS handshake failed (${err.message}): the daemon wants a client certificate signed by its CA (--tlscert, --tlskey, DOCKER_CERT_PATH), and ${this.#tls.verify ? 'its certificate must be signed by --tlscacert' : 'answers TLS only'}`, { cause: err });
+    }
+    if (!this.#tls && this.#endpoint.socketPath === undefined && (code === 'ECONNRESET' || /socket hang up|HTTPS server/i.test(err.message))) {
+      return new SystemError(`error during connect: ${this.host} closed the connection: if the daemon listens with TLS, use --tlsverify (or DOCKER_TLS_VERIFY=1) and its certificates`, { cause: err });
+    }
+    return err;
+  }
+
+  #tlsOptions(): Record<string, unknown> {
+    const t = this.#tls;
+    if (!t) return {};
+    return { ...(t.ca ? { ca: t.ca } : {}), ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), rejectUnauthorized: t.verify, minVersion: 'TLSv1.2' };
   }
 
   /** The /_ping result of the negotiation (undefined before the first request). */
@@ -144,7 +171,7 @@ export class Transport {
     if (this.#endpoint.socketPath !== undefined) {
       return { ...base, socketPath: this.#endpoint.socketPath, host: 'api.moby.localhost' };
     }
-    return { ...base, host: this.#endpoint.host ?? '127.0.0.1', port: this.#endpoint.port ?? 2375 };
+    return { ...base, host: this.#endpoint.host ?? '127.0.0.1', port: this.#endpoint.port ?? (this.#tls ? 2376 : 2375), ...this.#tlsOptions() };
   }
 
   /** Sends one request and resolves with the response head; no status check. */
@@ -163,8 +190,8 @@ export class Transport {
     const ro = { ...this.#requestOptions(method, fullPath, headers), agent };
     if (opts.signal) ro.signal = opts.signal;
     return new Promise<Response>((resolve, reject) => {
-      const req = http.request(ro, (res) => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }); });
-      req.on('error', (err) => { reject(isConnectFailure(err) ? connectError(this.host, err) : err); });
+      const req = this.#http.request(ro, (res) => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res }); });
+      req.on('error', (err) => { reject(this.#connectFailure(err)); });
       if (payload === undefined || typeof payload === 'string' || payload instanceof Uint8Array) {
         req.end(payload);
       } else {
@@ -217,7 +244,7 @@ export class Transport {
     headers['Content-Length'] = String(Buffer.byteLength(payload));
     const ro = { ...this.#requestOptions(method, full, headers), agent: false as const };
     return new Promise<Hijacked>((resolve, reject) => {
-      const req = http.request(ro);
+      const req = this.#http.request(ro);
       req.on('upgrade', (res, socket, head) => {
         resolve({ socket, head, contentType: header(res.headers, 'content-type') ?? '' });
       });
@@ -228,7 +255,7 @@ export class Transport {
           else reject(responseError({ status, statusText: res.statusMessage, contentType: header(res.headers, 'content-type'), body, url: full }));
         }, reject);
       });
-      req.on('error', (err) => { reject(isConnectFailure(err) ? connectError(this.host, err) : err); });
+      req.on('error', (err) => { reject(this.#connectFailure(err)); });
       req.end(payload);
     });
   }

@@ -37,3 +37,13 @@ test('registry mirrors: flags and daemon.json, normalised; docker\'s refusals', 
   assert.throws(() => validateMirror('https://u:p@m.example'), /username\/password not allowed/);
   assert.throws(() => validateMirror('not a url'), /is not a valid URI/);
 });
+
+test('TLS: --tlsverify implies TLS; files from the flags, daemon.json, or DOCKER_CERT_PATH; plain TCP needs --insecure-tcp', () => {
+  const env = { HOME: '/home/u', DOCKER_CERT_PATH: '/certs' };
+  assert.deepEqual(loadConfig([], env).tls, { mode: 'off', ca: '/certs/ca.pem', cert: '/certs/cert.pem', key: '/certs/key.pem' });
+  assert.equal(loadConfig(['--tls'], env).tls.mode, 'tls');
+  const v = loadConfig(['--tlsverify', '--tlscacert', '/x/ca.pem', '--tlscert=/x/s.pem', '--tlskey', '/x/k.pem'], env).tls;
+  assert.deepEqual(v, { mode: 'verify', ca: '/x/ca.pem', cert: '/x/s.pem', key: '/x/k.pem' });
+  assert.equal(loadConfig([], { HOME: '/home/u' }).tls.ca, '/home/u/.docker/ca.pem');
+  assert.equal(loadConfig(['--insecure-tcp'], env).insecureTcp, true);
+});

@@ -23,6 +23,10 @@ export interface DaemonConfig {
   readonly insecureRegistries: readonly string[];
   /** docker.io pulls try these first, in order (`registry-mirrors`, `--registry-mirror`), normalised to `scheme://host[:port]/`. */
   readonly registryMirrors: readonly string[];
+  /** TLS for TCP listeners: off, server-only (`--tls`) or with client certificates (`--tlsverify`). */
+  readonly tls: { mode: 'off' | 'tls' | 'verify'; ca: string; cert: string; key: string };
+  /** Plain HTTP allowed on a non-loopback TCP address (`--insecure-tcp`). */
+  readonly insecureTcp: boolean;
   /** Legacy authorization plugins every API request and answer passes through, in order. */
   readonly authorizationPlugins: readonly string[];
   /** This daemon's underlay address for overlay networks (VXLAN and the peer channel). */
@@ -47,9 +51,11 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--authorization-plugin', 'authorization-plugin'],
   ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
   ['--health-on-failure', 'health-on-failure'],
+  ['--tlscacert', 'tlscacert'], ['--tlscert', 'tlscert'], ['--tlskey', 'tlskey'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
   ['-D', 'debug'], ['--debug', 'debug'], ['-v', 'version'], ['--version', 'version'], ['-h', 'help'], ['--help', 'help'],
+  ['--tls', 'tls'], ['--tlsverify', 'tlsverify'], ['--insecure-tcp', 'insecure-tcp'],
 ]);
 
 export const USAGE = `Usage:	pierd [OPTIONS]
@@ -72,6 +78,13 @@ Options:
       --init-path string          Path to the init binary used by --init (default tini or catatonit)
       --insecure-registry list    Enable insecure registry communication (loopback registries always are)
       --registry-mirror list      Preferred registry mirror for docker.io (http or https URL)
+      --tls                       Use TLS on TCP listeners; implied by --tlsverify
+      --tlscacert string          Trust certs signed only by this CA (default "~/.docker/ca.pem")
+      --tlscert string            Path to TLS certificate file (default "~/.docker/cert.pem")
+      --tlskey string             Path to TLS key file (default "~/.docker/key.pem")
+      --tlsverify                 Use TLS and verify the remote (clients must present a certificate signed by the CA)
+      --insecure-tcp              Serve plain, unauthenticated HTTP on a non-loopback TCP address (anyone who
+                                  reaches it controls the host)
       --authorization-plugin list Authorization plugins to load
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
@@ -149,7 +162,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -225,6 +238,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       ...(Array.isArray(file['registry-mirrors']) ? (file['registry-mirrors'] as unknown[]).map((r) => str(r, 'registry-mirrors')) : []),
       ...(raw['registry-mirror'] ?? []),
     ].map(validateMirror),
+    tls: tlsConfig(last, file, env),
+    insecureTcp: last('insecure-tcp') === 'true' || file['insecure-tcp'] === true,
     authorizationPlugins: [
       ...(Array.isArray(file['authorization-plugins']) ? (file['authorization-plugins'] as unknown[]).map((r) => str(r, 'authorization-plugins')) : []),
       ...(raw['authorization-plugin'] ?? []),
@@ -245,4 +260,21 @@ export function validateMirror(v: string): string {
   if (u.username || u.password) throw new InvalidParameterError(`invalid mirror: username/password not allowed in URI "${v}"`);
   if ((u.pathname !== '' && u.pathname !== '/') || u.search || u.hash) throw new InvalidParameterError(`invalid mirror: path, query, or fragment at end of the URI "${v}"`);
   return `${u.protocol}//${u.host}/`;
+}
+
+/** dockerd's TLS settings: flags over daemon.json; files default to ~/.docker/{ca,cert,key}.pem (DOCKER_CERT_PATH). */
+function tlsConfig(last: (k: string) => string | undefined, file: Record<string, unknown>, env: NodeJS.ProcessEnv): DaemonConfig['tls'] {
+  const bool = (k: string): boolean => {
+    const f = last(k);
+    if (f !== undefined) return f === 'true';
+    if (file[k] !== undefined && typeof file[k] !== 'boolean') throw new InvalidParameterError(`invalid value for "${k}" in the config file: want true or false`);
+    return file[k] === true;
+  };
+  const path = (k: string, def: string): string => {
+    const v = last(k) ?? (file[k] === undefined ? undefined : str(file[k], k));
+    return resolve(v ?? join(env['DOCKER_CERT_PATH'] || join(env['HOME'] || '/root', '.docker'), def));
+  };
+  const verify = bool('tlsverify');
+  const mode = verify ? 'verify' : bool('tls') ? 'tls' : 'off';
+  return { mode, ca: path('tlscacert', 'ca.pem'), cert: path('tlscert', 'cert.pem'), key: path('tlskey', 'key.pem') };
 }

@@ -3,6 +3,8 @@ import { readdir, rm } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { connect } from 'node:net';
 import type { Server } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
+import { tlsListener } from './tls-listener.js';
 import { hostname, totalmem, cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '../pkg/log/index.js';
@@ -54,6 +56,7 @@ export class Daemon {
   readonly log: Logger;
   #store: Store | undefined;
   #servers: Server[] = [];
+  #tlsServers: TlsServer[] = [];
   #containers: ContainerService | undefined;
   #networks: NetworkService | undefined;
   #cluster: Cluster | undefined;
@@ -289,10 +292,18 @@ export class Daemon {
     } else if (host.startsWith('tcp://')) {
       const u = new URL(host.replace(/^tcp:/, 'http:'));
       const addr = u.hostname.replace(/^\[|\]$/g, '');
-      if (!(addr === 'localhost' || addr.startsWith('127.') || addr === '::1')) {
-        throw new SystemError(`refusing to listen on ${host}: plain TCP is only allowed on loopback until TLS is configured`);
+      const loopback = addr === 'localhost' || addr.startsWith('127.') || addr === '::1';
+      const tls = this.#cfg.tls;
+      if (tls.mode === 'off') {
+        if (!loopback && !this.#cfg.insecureTcp) {
+          throw new SystemError(`refusing to listen on ${host} without --tlsverify: anyone who can reach it could run anything on this host (give --tlsverify with certificates, or --insecure-tcp to accept that)`);
+        }
+        await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(Number(u.port || 2375), addr, () => resolve()); });
+      } else {
+        const t = tlsListener(server, tls);
+        await new Promise<void>((resolve, reject) => { t.once('error', reject); t.listen(Number(u.port || 2376), addr, () => resolve()); });
+        this.#tlsServers.push(t);
       }
-      await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(Number(u.port || 2375), addr, () => resolve()); });
     } else {
       throw new SystemError(`unsupported host ${host}`);
     }
@@ -356,6 +367,8 @@ export class Daemon {
 
   /** Stops serving; containers keep running under conmon (live restore). Idempotent. */
   async stop(): Promise<void> {
+    for (const t of this.#tlsServers) t.close();
+    this.#tlsServers = [];
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
     this.#servers = [];
     await this.#builds?.close();
