@@ -175,7 +175,8 @@ function bridgeAttach(helper: AttachHandle, out: Writable & { destroyed: boolean
     const scanner = new DetachScanner(detachKeys);
     const feed = (d: Buffer): boolean => {
       const r = scanner.push(d);
-      if (r.forward.length) stdin.write(r.forward);
+      // A client that sends faster than the process reads waits (no unbounded buffer in pierd).
+      if (r.forward.length && !stdin.write(r.forward) && !input.isPaused()) { input.pause(); stdin.once('drain', () => input.resume()); }
       if (r.detach) {
         // Detach: drop this attach only; the container (and its stdin) keeps running.
         helper.kill('SIGTERM');

@@ -22,10 +22,16 @@ function decodeExecConfig(body: unknown): ExecConfig {
 function pipeFramed(src: Readable | null, out: Writable, stream: 1 | 2, tty: boolean): Promise<void> {
   if (!src) return Promise.resolve();
   return new Promise((resolve) => {
+    // Backpressure: a client that reads slowly pauses the process's output instead of
+    // growing pierd's buffers (one noisy exec cannot exhaust the daemon's memory).
     src.on('data', (d: Buffer) => {
-      if (tty) out.write(d);
-      else out.write(Buffer.concat([frameHeader(stream, d.length), d]));
+      const ok = out.write(tty ? d : Buffer.concat([frameHeader(stream, d.length), d]));
+      if (!ok && !src.isPaused() && !out.destroyed) {
+        src.pause();
+        out.once('drain', () => src.resume());
+      }
     });
+    out.once('close', () => src.resume());
     src.on('end', resolve);
     src.on('error', () => resolve());
   });
@@ -80,7 +86,9 @@ async function execStart(ctx: Ctx, b: Backend): Promise<undefined> {
   if (stdin) {
     stdin.on('error', () => { /* process gone */ });
     if (early.length) stdin.write(early);
-    input?.on('data', (d: Buffer) => { stdin.write(d); });
+    input?.on('data', (d: Buffer) => {
+      if (!stdin.write(d) && input && !input.isPaused()) { input.pause(); stdin.once('drain', () => input?.resume()); }
+    });
     input?.on('end', () => { stdin.end(); });
   }
   out.on('close', () => { if (b.execs.get(id).Running) { /* client left: let the process run, as docker does */ } });
