@@ -12,7 +12,7 @@ import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } f
 import { checkStaticAddress, nextAddress, parseSubnets, pickDefaultSubnet, planPool, validateIpam, type IpamConfig, type PoolPlan } from './ipam.js';
 import type { DriverName, EndpointRecord, EndpointSettings, NetworkRecord, PortMapping } from './network-record.js';
 import { Firewall, type FwNetwork, type FwPort } from './firewall.js';
-import { RemoteNetworkDriver, remoteJoinLines } from './remote-driver.js';
+import { RemoteNetworkDriver, remoteJoinLines, type DriverPlugin } from './remote-driver.js';
 import { RemoteIpam, type RemotePool } from './remote-ipam.js';
 import { bridgeCreateLines, containerSideLines, macFor, macvlanJoinLines, vethJoinLines } from './links.js';
 import type { DnsHandle } from './dns-lazy.js';
@@ -100,9 +100,8 @@ export class NetworkService {
   #holds = 0;
   /** Endpoints forget() took out of the records whose host side release() has not freed yet. */
   readonly #forgotten = new Map<string, EndpointRecord[]>();
-  /** Remote network drivers by plugin name, activated once. */
-  readonly #remotes = new Map<string, Promise<RemoteNetworkDriver>>();
-  readonly #ipams = new Map<string, Promise<RemoteIpam>>();
+  /** Remote network and IPAM drivers (`net:<name>`, `ipam:<name>`), activated once. */
+  readonly #plugins = new Map<string, Promise<unknown>>();
   /** Addresses a remote IPAM handed out for a container about to be prepared, by network ID. */
   readonly #pendingIpam = new Map<string, Map<string, { poolId: string; address: string }>>();
 
@@ -383,33 +382,27 @@ export class NetworkService {
 
   /** The remote driver plugin `name`, activated once (docker's `plugin "X" not found` when there is none). */
   #remote(name: string): Promise<RemoteNetworkDriver> {
-    let p = this.#remotes.get(name);
+    return this.#plugin(`net:${name}`, name, (c) => RemoteNetworkDriver.open(c));
+  }
+
+  /** The remote IPAM plugin `name`, activated once. */
+  #remoteIpam(name: string): Promise<RemoteIpam> {
+    return this.#plugin(`ipam:${name}`, name, (c) => RemoteIpam.open(c));
+  }
+
+  /** A plugin opened once per key and kept; a failed open is forgotten, so the next call tries again. */
+  #plugin<T>(key: string, name: string, open: (c: DriverPlugin) => Promise<T>): Promise<T> {
+    let p = this.#plugins.get(key) as Promise<T> | undefined;
     if (!p) {
       p = (async () => {
         // The plugin client loads with the first remote driver: most daemons have none.
         const { findPlugin, PluginClient } = await import('../pkg/plugins/index.js');
         const addr = findPlugin(name, this.#o.pluginDirs ?? { socketDirs: [], specDirs: [] });
         if (!addr) throw new NotFoundError(`plugin "${name}" not found`);
-        return RemoteNetworkDriver.open(new PluginClient(name, addr));
+        return open(new PluginClient(name, addr));
       })();
-      this.#remotes.set(name, p);
-      p.catch(() => this.#remotes.delete(name));
-    }
-    return p;
-  }
-
-  /** The remote IPAM plugin `name`, activated once. */
-  #remoteIpam(name: string): Promise<RemoteIpam> {
-    let p = this.#ipams.get(name);
-    if (!p) {
-      p = (async () => {
-        const { findPlugin, PluginClient } = await import('../pkg/plugins/index.js');
-        const addr = findPlugin(name, this.#o.pluginDirs ?? { socketDirs: [], specDirs: [] });
-        if (!addr) throw new NotFoundError(`plugin "${name}" not found`);
-        return RemoteIpam.open(new PluginClient(name, addr));
-      })();
-      this.#ipams.set(name, p);
-      p.catch(() => this.#ipams.delete(name));
+      this.#plugins.set(key, p);
+      p.catch(() => this.#plugins.delete(key));
     }
     return p;
   }

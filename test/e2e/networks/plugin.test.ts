@@ -18,83 +18,91 @@ let d: PrivateDaemon;
 usePrivateDaemon(skip, (x) => { d = x; });
 const { dk, ok } = dockerCli(() => d);
 
+/**
+ * A legacy plugin on `<exec-root>/plugins/<name>.sock`: `handle` answers each call with its JSON
+ * (undefined: HTTP 404, as for a method the plugin does not have; a throw: `{"Err": …}`).
+ */
+async function servePlugin(name: string, handle: (method: string, body: Record<string, unknown>) => unknown): Promise<Server> {
+  const dir = join(d.root, 'exec', 'plugins');
+  mkdirSync(dir, { recursive: true });
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => {
+      let out: unknown;
+      try {
+        out = handle((req.url ?? '').replace(/^\//, ''), (body ? JSON.parse(body) : {}) as Record<string, unknown>);
+      } catch (err) {
+        out = { Err: err instanceof Error ? err.message : String(err) };
+      }
+      if (out === undefined) { res.writeHead(404); res.end('{}'); return; }
+      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' });
+      res.end(JSON.stringify(out));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(join(dir, `${name}.sock`), resolve));
+  return server;
+}
+
 interface NetPlugin { calls: string[]; tag: string; close(): Promise<void> }
 
 const ip = (...args: string[]): void => { execFileSync('ip', args, { stdio: 'ignore' }); };
 const ipQuiet = (...args: string[]): void => { try { ip(...args); } catch { /* already gone */ } };
 
 async function startNetPlugin(name: string): Promise<NetPlugin> {
-  const dir = join(d.root, 'exec', 'plugins');
-  mkdirSync(dir, { recursive: true });
   const tag = randTag();
   const calls: string[] = [];
   let n = 0;
   const bridges = new Map<string, string>();
   const veths = new Map<string, string>();
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
-    req.on('end', () => {
-      const b = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
-      const method = (req.url ?? '').replace(/^\//, '');
-      calls.push(method);
-      let out: unknown = {};
-      try {
-        switch (method) {
-          case 'Plugin.Activate': out = { Implements: ['NetworkDriver'] }; break;
-          case 'NetworkDriver.GetCapabilities': out = { Scope: 'local' }; break;
-          case 'NetworkDriver.CreateNetwork': {
-            const generic = (b['Options'] as Record<string, Record<string, string>>)['com.docker.network.generic'] ?? {};
-            if (generic['refuse']) throw new Error('refused by the test plugin');
-            const v4 = (b['IPv4Data'] as { Pool: string; Gateway: string }[])[0];
-            const br = `pnb${tag}${bridges.size}`;
-            ip('link', 'add', br, 'type', 'bridge');
-            ip('addr', 'add', v4?.Gateway ?? '', 'dev', br);
-            ip('link', 'set', br, 'up');
-            bridges.set(String(b['NetworkID']), br);
-            break;
-          }
-          case 'NetworkDriver.CreateEndpoint': {
-            const i = b['Interface'] as { Address: string; MacAddress: string };
-            assert.match(i.Address, /^\d+\.\d+\.\d+\.\d+\/24$/, 'pierd hands the driver the address its IPAM chose');
-            out = { Interface: {} };
-            break;
-          }
-          case 'NetworkDriver.Join': {
-            const host = `pnv${tag}${n}`;
-            const peer = `pnv${tag}${n}p`;
-            n++;
-            ip('link', 'add', host, 'type', 'veth', 'peer', 'name', peer);
-            ip('link', 'set', host, 'master', bridges.get(String(b['NetworkID'])) ?? '', 'up');
-            veths.set(String(b['EndpointID']), host);
-            assert.match(String(b['SandboxKey']), /^\/proc\/\d+\/ns\/net$/);
-            out = { InterfaceName: { SrcName: peer, DstPrefix: 'eth' } };
-            break;
-          }
-          case 'NetworkDriver.ProgramExternalConnectivity': case 'NetworkDriver.RevokeExternalConnectivity': break;
-          case 'NetworkDriver.Leave': break;
-          case 'NetworkDriver.DeleteEndpoint': {
-            const v = veths.get(String(b['EndpointID']));
-            if (v) ipQuiet('link', 'del', v);
-            veths.delete(String(b['EndpointID']));
-            break;
-          }
-          case 'NetworkDriver.DeleteNetwork': {
-            const br = bridges.get(String(b['NetworkID']));
-            if (br) ipQuiet('link', 'del', br);
-            bridges.delete(String(b['NetworkID']));
-            break;
-          }
-          default: res.writeHead(404); res.end('{}'); return;
-        }
-      } catch (err) {
-        out = { Err: err instanceof Error ? err.message : String(err) };
+  const server = await servePlugin(name, (method, b) => {
+    calls.push(method);
+    switch (method) {
+      case 'Plugin.Activate': return { Implements: ['NetworkDriver'] };
+      case 'NetworkDriver.GetCapabilities': return { Scope: 'local' };
+      case 'NetworkDriver.CreateNetwork': {
+        const generic = (b['Options'] as Record<string, Record<string, string>>)['com.docker.network.generic'] ?? {};
+        if (generic['refuse']) throw new Error('refused by the test plugin');
+        const v4 = (b['IPv4Data'] as { Pool: string; Gateway: string }[])[0];
+        const br = `pnb${tag}${bridges.size}`;
+        ip('link', 'add', br, 'type', 'bridge');
+        ip('addr', 'add', v4?.Gateway ?? '', 'dev', br);
+        ip('link', 'set', br, 'up');
+        bridges.set(String(b['NetworkID']), br);
+        return {};
       }
-      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' });
-      res.end(JSON.stringify(out));
-    });
+      case 'NetworkDriver.CreateEndpoint': {
+        const i = b['Interface'] as { Address: string; MacAddress: string };
+        assert.match(i.Address, /^\d+\.\d+\.\d+\.\d+\/24$/, 'pierd hands the driver the address its IPAM chose');
+        return { Interface: {} };
+      }
+      case 'NetworkDriver.Join': {
+        const host = `pnv${tag}${n}`;
+        const peer = `pnv${tag}${n}p`;
+        n++;
+        ip('link', 'add', host, 'type', 'veth', 'peer', 'name', peer);
+        ip('link', 'set', host, 'master', bridges.get(String(b['NetworkID'])) ?? '', 'up');
+        veths.set(String(b['EndpointID']), host);
+        assert.match(String(b['SandboxKey']), /^\/proc\/\d+\/ns\/net$/);
+        return { InterfaceName: { SrcName: peer, DstPrefix: 'eth' } };
+      }
+      case 'NetworkDriver.ProgramExternalConnectivity': case 'NetworkDriver.RevokeExternalConnectivity': return {};
+      case 'NetworkDriver.Leave': return {};
+      case 'NetworkDriver.DeleteEndpoint': {
+        const v = veths.get(String(b['EndpointID']));
+        if (v) ipQuiet('link', 'del', v);
+        veths.delete(String(b['EndpointID']));
+        return {};
+      }
+      case 'NetworkDriver.DeleteNetwork': {
+        const br = bridges.get(String(b['NetworkID']));
+        if (br) ipQuiet('link', 'del', br);
+        bridges.delete(String(b['NetworkID']));
+        return {};
+      }
+      default: return undefined;
+    }
   });
-  await new Promise<void>((resolve) => server.listen(join(dir, `${name}.sock`), resolve));
   return {
     calls, tag,
     close: () => new Promise<void>((resolve) => {
@@ -148,38 +156,30 @@ test('a network driver that refuses: the network is not made; an unknown driver 
 interface IpamPlugin { calls: string[]; close(): Promise<void> }
 
 async function startIpamPlugin(name: string, prefix: string): Promise<IpamPlugin> {
-  const dir = join(d.root, 'exec', 'plugins');
-  mkdirSync(dir, { recursive: true });
   const calls: string[] = [];
   let next = 50;
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
-    req.on('end', () => {
-      const b = (body ? JSON.parse(body) : {}) as Record<string, unknown>;
-      const method = (req.url ?? '').replace(/^\//, '');
-      let out: unknown = {};
-      switch (method) {
-        case 'Plugin.Activate': out = { Implements: ['IpamDriver'] }; break;
-        case 'IpamDriver.GetCapabilities': out = { RequiresMACAddress: false }; break;
-        case 'IpamDriver.GetDefaultAddressSpaces': out = { LocalDefaultAddressSpace: 'pe2e-local', GlobalDefaultAddressSpace: 'pe2e-global' }; break;
-        case 'IpamDriver.RequestPool': out = { PoolID: 'pe2e-pool-1', Pool: `${prefix}.0/24`, Data: {} }; break;
-        case 'IpamDriver.RequestAddress': {
-          const gw = (b['Options'] as Record<string, string> | undefined)?.['RequestAddressType'] === 'com.docker.network.gateway';
-          const asked = String(b['Address'] ?? '');
-          out = { Address: gw ? `${prefix}.1/24` : asked ? `${asked}/24` : `${prefix}.${next++}/24`, Data: {} };
-          break;
-        }
-        case 'IpamDriver.ReleaseAddress': case 'IpamDriver.ReleasePool': break;
-        default: res.writeHead(404); res.end('{}'); return;
+  const answer = (method: string, b: Record<string, unknown>): unknown => {
+    switch (method) {
+      case 'Plugin.Activate': return { Implements: ['IpamDriver'] };
+      case 'IpamDriver.GetCapabilities': return { RequiresMACAddress: false };
+      case 'IpamDriver.GetDefaultAddressSpaces': return { LocalDefaultAddressSpace: 'pe2e-local', GlobalDefaultAddressSpace: 'pe2e-global' };
+      case 'IpamDriver.RequestPool': return { PoolID: 'pe2e-pool-1', Pool: `${prefix}.0/24`, Data: {} };
+      case 'IpamDriver.RequestAddress': {
+        const gw = (b['Options'] as Record<string, string> | undefined)?.['RequestAddressType'] === 'com.docker.network.gateway';
+        const asked = String(b['Address'] ?? '');
+        return { Address: gw ? `${prefix}.1/24` : asked ? `${asked}/24` : `${prefix}.${next++}/24`, Data: {} };
       }
-      const detail = method === 'IpamDriver.RequestAddress' ? ` ${(out as { Address: string }).Address}` : method === 'IpamDriver.ReleaseAddress' ? ` ${String(b['Address'])}` : method === 'IpamDriver.RequestPool' ? ` ${String(b['AddressSpace'])}` : '';
-      calls.push(`${method}${detail}`);
-      res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' });
-      res.end(JSON.stringify(out));
-    });
+      case 'IpamDriver.ReleaseAddress': case 'IpamDriver.ReleasePool': return {};
+      default: return undefined;
+    }
+  };
+  const server = await servePlugin(name, (method, b) => {
+    const out = answer(method, b);
+    if (out === undefined) return undefined;
+    const detail = method === 'IpamDriver.RequestAddress' ? ` ${(out as { Address: string }).Address}` : method === 'IpamDriver.ReleaseAddress' ? ` ${String(b['Address'])}` : method === 'IpamDriver.RequestPool' ? ` ${String(b['AddressSpace'])}` : '';
+    calls.push(`${method}${detail}`);
+    return out;
   });
-  await new Promise<void>((resolve) => server.listen(join(dir, `${name}.sock`), resolve));
   return { calls, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
