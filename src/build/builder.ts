@@ -106,6 +106,11 @@ const short = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
 export class Builder {
   readonly #d: BuilderDeps;
+  /** The owner of directories a step makes: the container's root (remapped under `--userns-remap`). */
+  get #rootOwner(): { uid: number; gid: number } | undefined {
+    const m = this.#d.images.idMap;
+    return m ? { uid: m.rootUid, gid: m.rootGid } : undefined;
+  }
   readonly #o: BuildOptions;
   readonly #send: (m: BuildMessage) => void;
   readonly #signal: AbortSignal | undefined;
@@ -540,7 +545,9 @@ export class Builder {
     const binds = (o.mounts ?? []).map((m) => {
       const dir = `${this.#d.cacheMountRoot}/${createHash('sha256').update(m.id || m.target).digest('hex').slice(0, 24)}`;
       mkdirSync(dir, { recursive: true });
-      if (m.uid !== undefined || m.gid !== undefined) lchownSync(dir, m.uid ?? 0, m.gid ?? 0);
+      const idMap = this.#d.images.idMap;
+      if (idMap) { const o = idMap.toHost(m.uid ?? 0, m.gid ?? 0); lchownSync(dir, o.uid, o.gid); }
+      else if (m.uid !== undefined || m.gid !== undefined) lchownSync(dir, m.uid ?? 0, m.gid ?? 0);
       if (m.mode !== undefined) chmodSync(dir, m.mode);
       return { Type: 'bind', Source: dir, Target: m.target, ReadOnly: m.readonly };
     });
@@ -589,7 +596,7 @@ export class Builder {
         if (lstatSync(p).isFile() && lstatSync(p).size === 0) rmSync(p);
       } catch { /* not there */ }
     }
-    const blob = await this.#d.images.content.ingest(createTar(upper, { overlayWhiteouts: true, excludes: runtimeMountpoint }));
+    const blob = await this.#d.images.content.ingest(createTar(upper, { overlayWhiteouts: true, excludes: runtimeMountpoint, idMap: this.#d.images.idMap }));
     const chain = parentChain ? chainIds([parentChain, blob.digest])[1] ?? blob.digest : blob.digest;
     const exists = (): Promise<boolean> => this.#d.images.snapshots.stat(chain).then(() => true, () => false);
     if (!(await exists())) {
@@ -637,7 +644,7 @@ export class Builder {
         await this.#d.containers.views.withRootfs(id, async (root) => {
           // Mount points made here are 0755, as dockerd makes them (crun would make them 01755).
           for (const m of [...volumes.map((v) => v.target), ...mounts.map((m) => m.target)]) {
-            try { mkdirInRoot(root, m); } catch { /* not a directory: the runtime reports it at start */ }
+            try { mkdirInRoot(root, m, this.#rootOwner); } catch { /* not a directory: the runtime reports it at start */ }
           }
           for (const v of volumes) {
             const src = `${root}${posix.normalize(v.target)}`;
@@ -717,7 +724,7 @@ export class Builder {
         let exists = false;
         try { exists = lstatSync(target).isDirectory() || statSync(target).isDirectory(); } catch { exists = false; }
         if (exists) return false;
-        mkdirInRoot(root, dir);
+        mkdirInRoot(root, dir, this.#rootOwner);
         return true;
       }, { withMounts: false });
       const next = made ? await this.#commitContainer(st, id, config, createdBy) : await this.#record(st, config, createdBy, undefined);
@@ -819,11 +826,13 @@ export class Builder {
                 } catch (err) { throw new BuildError(`unable to convert uid/gid chown string to host mapping: ${messageOf(err)}`); }
               }
             }
+            // Under --userns-remap the files get the host ids the container's map to.
+            if (this.#d.images.idMap) own = this.#d.images.idMap.toHost(own.uid, own.gid);
             const opts = { ...own, ...(mode !== undefined ? { mode } : {}) };
             const plainHost: SourceMatch[] = [];
             for (const m of hostMatches) {
               if (what === 'ADD' && !m.isDir && isArchive(m.host)) {
-                await extractTar(createReadStream(m.host), mkdirInRoot(rootfs, dest), { whiteouts: 'literal', chown: true });
+                await extractTar(createReadStream(m.host), mkdirInRoot(rootfs, dest, this.#rootOwner), { whiteouts: 'literal', chown: true, idMap: this.#d.images.idMap });
               } else plainHost.push(m);
             }
             if (plainHost.length) copyInto(rootfs, plainHost, dest, opts);
@@ -831,14 +840,14 @@ export class Builder {
             for (const m of ctxMatches) {
               const e = ctx.get(m.entry);
               if (what === 'ADD' && e?.type === 'file' && isArchiveHead(ctx.head(e, 512))) {
-                await extractTar(ctx.stream(e), mkdirInRoot(rootfs, dest), { whiteouts: 'literal', chown: true });
+                await extractTar(ctx.stream(e), mkdirInRoot(rootfs, dest, this.#rootOwner), { whiteouts: 'literal', chown: true, idMap: this.#d.images.idMap });
               } else plainCtx.push(m);
             }
             if (plainCtx.length) copyFromContext(ctx, rootfs, plainCtx, dest, opts);
             for (const u of urls) await this.#download(rootfs, u, dest, opts);
             for (const h of heredocSources) {
               const file = posix.join(dest.endsWith('/') ? dest : posix.dirname(dest), dest.endsWith('/') ? h.name : posix.basename(dest));
-              const dir = mkdirInRoot(rootfs, posix.dirname(file));
+              const dir = mkdirInRoot(rootfs, posix.dirname(file), this.#rootOwner);
               const hostFile = `${dir}/${posix.basename(file)}`;
               writeFileSync(hostFile, h.quoted ? h.content : processWord(h.content, vars, this.#escape));
               lchownSync(hostFile, opts.uid, opts.gid);
@@ -871,7 +880,7 @@ export class Builder {
     if (res.status !== 200) { res.body.resume(); throw new BuildError(`failed to GET ${url} with status ${res.status} ${res.statusText}`); }
     const name = posix.basename(new URL(url).pathname) || 'download';
     const file = dest.endsWith('/') ? posix.join(dest, name) : dest;
-    const dir = mkdirInRoot(rootfs, posix.dirname(file));
+    const dir = mkdirInRoot(rootfs, posix.dirname(file), this.#rootOwner);
     const host = `${dir}/${posix.basename(file)}`;
     await pipeline(res.body, createWriteStream(host, { mode: 0o600 }));
     lchownSync(host, o.uid, o.gid);
@@ -940,7 +949,7 @@ function runtimeMountpoint(rel: string): boolean {
 }
 
 /** Makes `dir` (absolute, in the container) inside `root`, following the image's symlinks in the root; returns its host path. */
-function mkdirInRoot(root: string, dir: string): string {
+function mkdirInRoot(root: string, dir: string, owner?: { uid: number; gid: number }): string {
   let cur = root;
   const parts = dir.split('/').filter((p) => p && p !== '.');
   let hops = 0;
@@ -957,8 +966,10 @@ function mkdirInRoot(root: string, dir: string): string {
       parts.unshift(...t.split('/').filter((x: string) => x && x !== '.'));
       continue;
     }
-    if (!st) mkdirSync(next, { mode: 0o755 });
-    else if (!st.isDirectory()) throw new BuildError(`mkdir ${dir}: not a directory`);
+    if (!st) {
+      mkdirSync(next, { mode: 0o755 });
+      if (owner) lchownSync(next, owner.uid, owner.gid);
+    } else if (!st.isDirectory()) throw new BuildError(`mkdir ${dir}: not a directory`);
     cur = next;
   }
   return cur;

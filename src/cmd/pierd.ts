@@ -1,6 +1,7 @@
 // pierd: the pier daemon's entry point — argv → config → Daemon, exit code.
 import { loadConfig, USAGE } from '../daemon/config.js';
 import { Daemon, PIER_VERSION } from '../daemon/daemon.js';
+import { InvalidParameterError } from '../errdefs/index.js';
 
 async function main(): Promise<number> {
   let cfg;
@@ -29,7 +30,8 @@ async function main(): Promise<number> {
   try {
     await d.start();
   } catch (err) {
-    d.log.error('pierd failed to start', { err });
+    // Bad configuration is the user's to fix: one line says what and how. Anything else is logged whole.
+    if (!(err instanceof InvalidParameterError)) d.log.error('pierd failed to start', { err });
     process.stderr.write(`pierd: ${err instanceof Error ? err.message : String(err)}\n`);
     await d.stop().catch(() => undefined);
     return 1;

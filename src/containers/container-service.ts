@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile, readdir, readFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile, readdir, readFile, chown } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname as osHostname } from 'node:os';
@@ -14,6 +14,7 @@ import type { Snapshotter } from '../snapshots/index.js';
 import type { AttachHandle, ConmonRuntime, TaskInfo } from '../runtime/index.js';
 import { unmount, removeCgroup, mountSnapshot, type CgroupSetup } from '../kernel/index.js';
 import { newId, generateName, validateContainerName } from '../pkg/ids/index.js';
+import type { IdMapper } from '../pkg/idtools/index.js';
 import { buildSpec, resolveArgs, type SpecInput, type ImageRuntimeConfig } from './oci-spec.js';
 import { writeEtcFiles, containerResolvConf } from './etc-files.js';
 import { initialState, type ContainerRecord } from './container-record.js';
@@ -45,6 +46,10 @@ export interface ContainerServiceOptions {
   daemonCaps: readonly string[];
   initPath?: string;
   seccompProfile?: unknown;
+  /** `--userns-remap`: containers run in a user namespace with these ids, unless `--userns=host`. */
+  idMapper?: IdMapper;
+  /** The daemon's `--no-new-privileges` default. */
+  noNewPrivileges?: boolean;
   /** Absent in unit tests: every container then runs with --network none semantics. */
   networks?: ContainerNetworks;
   /** Absent in unit tests: named and anonymous volumes are then refused. */
@@ -130,6 +135,8 @@ export class ContainerService {
     return rt;
   }
   get options(): ContainerServiceOptions { return this.#o; }
+  /** The daemon's `--userns-remap` ids, when on: files crossing into or out of a container are translated. */
+  get idMapper(): IdMapper | undefined { return this.#o.idMapper; }
 
   // ---- lookup ---------------------------------------------------------------
 
@@ -358,6 +365,11 @@ export class ContainerService {
             ...(plan.nameserver ? { embeddedDns: plan.nameserver } : {}), ...(plan.hostGateway ? { hostGateway: plan.hostGateway } : {}),
           });
         if (joined) await writeFile(etc.hostname, c.Config.Hostname + '\n');
+        else if (this.#o.idMapper) {
+          // Root in a remapped container owns its /etc files, as with dockerd (it may rewrite /etc/hosts).
+          const { rootUid, rootGid } = this.#o.idMapper;
+          await Promise.all([etc.hostname, etc.hosts, etc.resolvConf].map((f) => chown(f, rootUid, rootGid)));
+        }
         mark('etc');
         const vols = await this.#acquireVolumes(c, rootfs);
         const si = { ...(await this.specInput(c, image, etc)), volumes: vols };
@@ -468,6 +480,8 @@ export class ContainerService {
     };
     if (this.#o.initPath) input.initPath = this.#o.initPath;
     if (this.#o.seccompProfile !== undefined) input.seccompProfile = this.#o.seccompProfile;
+    if (this.#o.idMapper) input.userns = this.#o.idMapper.ociMappings();
+    if (this.#o.noNewPrivileges) input.noNewPrivileges = true;
     return input;
   }
 

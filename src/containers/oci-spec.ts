@@ -7,7 +7,7 @@ import {
   OCI_VERSION, DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, DEFAULT_SHM_SIZE, RealHostProbe, bindMount,
   defaultDeviceRules, defaultMounts, deviceAccess, parseDeviceCgroupRule, parseSecurityOpts, parseVolumeSpec,
   privilegedDeviceRules, resolveCapabilities, resourcesFromHostConfig, sortMountsByDepth, tmpfsMount, ulimitsToRlimits,
-  type HostDevice, type HostProbe, type LinuxCapabilities, type LinuxDevice, type LinuxDeviceCgroup, type LinuxNamespace, type Mount, type Process,
+  type HostDevice, type HostProbe, type LinuxCapabilities, type LinuxDevice, type LinuxDeviceCgroup, type LinuxIdMapping, type LinuxNamespace, type Mount, type Process,
   type SecurityOptions, type Spec,
 } from '../pkg/oci/index.js';
 import { loadDefaultSeccompProfile, parseProfileText, toOciSeccomp } from '../pkg/seccomp/index.js';
@@ -49,6 +49,10 @@ export interface SpecInput {
   readFile?: RootfsReader;
   /** Host facts (thermal_throttle dirs, swap accounting, devices, bind sources); default the real host. */
   host?: HostProbe;
+  /** `--userns-remap`: the daemon's id mappings; the container gets a user namespace unless its UsernsMode is host. */
+  userns?: { uidMappings: LinuxIdMapping[]; gidMappings: LinuxIdMapping[] };
+  /** The daemon's `--no-new-privileges`: the default a container's security options may override. */
+  noNewPrivileges?: boolean;
 }
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -226,6 +230,7 @@ function namespaces(input: SpecInput): LinuxNamespace[] {
   if (!['', 'private', 'shareable', 'none', 'host'].includes(h.IpcMode)) unsupported('ipc', h.IpcMode);
   if (h.IpcMode !== 'host') ns.push({ type: 'ipc' });
   if (!['', 'host'].includes(h.UsernsMode)) unsupported('userns', h.UsernsMode);
+  if (remapped(input)) ns.push({ type: 'user' });
   const cgroupns = h.CgroupnsMode || (input.cgroupVersion === 2 ? 'private' : 'host');
   if (cgroupns !== 'private' && cgroupns !== 'host') {
     throw new InvalidParameterError(`invalid cgroup namespace mode: ${cgroupns}`);
@@ -256,6 +261,16 @@ function devices(input: SpecInput, host: HostProbe): { nodes: LinuxDevice[]; rul
   return { nodes, rules };
 }
 
+/** True when the container runs in the daemon's remapped user namespace. */
+function remapped(input: SpecInput): boolean {
+  return input.userns !== undefined && input.hostConfig.UsernsMode !== 'host';
+}
+
+/** The highest gid mapped in the container's user namespace: the kernel takes no ping group beyond it. */
+function lastMappedGid(input: SpecInput): number {
+  return Math.max(0, ...(input.userns?.gidMappings ?? []).map((m) => m.containerID + m.size - 1));
+}
+
 let defaultProfile: unknown;
 let realHost: HostProbe | undefined;
 
@@ -263,7 +278,10 @@ let realHost: HostProbe | undefined;
 export function buildSpec(input: SpecInput): Spec {
   const h = input.hostConfig;
   const host = input.host ?? (realHost ??= new RealHostProbe());
-  const security = parseSecurityOpts(h.SecurityOpt);
+  const security = parseSecurityOpts(h.SecurityOpt, { noNewPrivileges: input.noNewPrivileges === true });
+  if (h.Privileged && remapped(input)) {
+    throw new InvalidParameterError('privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode (--userns=host)');
+  }
   const process = buildProcess(input, security);
   const bounding = process.capabilities?.bounding ?? [];
 
@@ -284,7 +302,7 @@ export function buildSpec(input: SpecInput): Spec {
 
   const ownNetns = input.network.mode !== 'host';
   const sysctl: Record<string, string> = ownNetns
-    ? { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' } : {};
+    ? { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': `0 ${remapped(input) ? lastMappedGid(input) : 2147483647}` } : {};
   Object.assign(sysctl, h.Sysctls ?? {});
 
   const spec: Spec = {
@@ -303,6 +321,10 @@ export function buildSpec(input: SpecInput): Spec {
   if (input.config.Domainname) spec.domainname = input.config.Domainname;
   const linux = spec.linux ?? {};
   if (nodes.length > 0) linux.devices = nodes;
+  if (remapped(input) && input.userns) {
+    linux.uidMappings = input.userns.uidMappings.map((m) => ({ ...m }));
+    linux.gidMappings = input.userns.gidMappings.map((m) => ({ ...m }));
+  }
   if (!h.Privileged) {
     linux.maskedPaths = h.MaskedPaths ?? [...DEFAULT_MASKED_PATHS, ...host.thermalThrottlePaths()];
     linux.readonlyPaths = h.ReadonlyPaths ?? [...DEFAULT_READONLY_PATHS];
@@ -336,7 +358,7 @@ export function buildExecProcess(input: ExecInput): Process {
   const c = input.container;
   const e = input.config;
   if (e.Cmd.length === 0) throw new InvalidParameterError('No exec command specified');
-  const base = buildProcess(c, parseSecurityOpts(c.hostConfig.SecurityOpt));
+  const base = buildProcess(c, parseSecurityOpts(c.hostConfig.SecurityOpt, { noNewPrivileges: c.noNewPrivileges === true }));
   const tty = e.Tty === true;
   const p: Process = {
     ...base,

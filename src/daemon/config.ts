@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidParameterError } from '../errdefs/index.js';
 import { parseLevel, type Level } from '../pkg/log/index.js';
+import { parseRemapSpec } from '../pkg/idtools/index.js';
 
 /** The daemon's whole configuration: defaults ← daemon.json ← environment ← flags; frozen. */
 export interface DaemonConfig {
@@ -37,6 +38,10 @@ export interface DaemonConfig {
   readonly clusterPort: number;
   /** What pier does with a container that turns unhealthy, unless its pier.health-on-failure label says otherwise. */
   readonly healthOnFailure: 'none' | 'kill' | 'restart' | 'stop';
+  /** `--userns-remap`: `default`, `user` or `user:group` whose subordinate ids containers run as; undefined: off. */
+  readonly usernsRemap: string | undefined;
+  /** `--no-new-privileges`: every container gets no_new_privs unless it says otherwise. */
+  readonly noNewPrivileges: boolean;
 }
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
@@ -51,11 +56,13 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--authorization-plugin', 'authorization-plugin'],
   ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
   ['--health-on-failure', 'health-on-failure'],
+  ['--userns-remap', 'userns-remap'],
   ['--tlscacert', 'tlscacert'], ['--tlscert', 'tlscert'], ['--tlskey', 'tlskey'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
   ['-D', 'debug'], ['--debug', 'debug'], ['-v', 'version'], ['--version', 'version'], ['-h', 'help'], ['--help', 'help'],
   ['--tls', 'tls'], ['--tlsverify', 'tlsverify'], ['--insecure-tcp', 'insecure-tcp'],
+  ['--no-new-privileges', 'no-new-privileges'],
 ]);
 
 export const USAGE = `Usage:	pierd [OPTIONS]
@@ -77,6 +84,7 @@ Options:
   -H, --host list                 Daemon socket(s) to connect to (default ${DEFAULT_SOCKET})
       --init-path string          Path to the init binary used by --init (default tini or catatonit)
       --insecure-registry list    Enable insecure registry communication (loopback registries always are)
+      --no-new-privileges         Set no-new-privileges by default for new containers
       --registry-mirror list      Preferred registry mirror for docker.io (http or https URL)
       --tls                       Use TLS on TCP listeners; implied by --tlsverify
       --tlscacert string          Trust certs signed only by this CA (default "~/.docker/ca.pem")
@@ -88,6 +96,7 @@ Options:
       --authorization-plugin list Authorization plugins to load
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
+      --userns-remap string       User/Group setting for user namespaces: default (the dockremap user), user or user:group
   -v, --version                   Print version information and quit
 `;
 
@@ -162,11 +171,11 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure', 'userns-remap', 'no-new-privileges']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
-    for (const k of ['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'group']) {
+    for (const k of ['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'group', 'userns-remap']) {
       if (file[k] !== undefined && raw[k] !== undefined) {
         throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives are specified both as a flag and in the configuration file: ${k}`);
       }
@@ -220,6 +229,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   if (!['none', 'kill', 'restart', 'stop'].includes(healthOnFailure)) {
     throw new InvalidParameterError(`invalid health-on-failure "${healthOnFailure}": want none, kill, restart or stop`);
   }
+  const usernsRemap = (last('userns-remap') ?? fileStr('userns-remap')) || undefined;
+  if (usernsRemap) parseRemapSpec(usernsRemap);
   const cfg: DaemonConfig = {
     hosts, dataRoot, execRoot,
     pidfile: resolve(last('pidfile') ?? fileStr('pidfile') ?? join(execRoot, 'pierd.pid')),
@@ -248,6 +259,8 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return n;
     }),
     clusterAdvertise, clusterPeers, clusterPort, healthOnFailure: healthOnFailure as DaemonConfig['healthOnFailure'],
+    usernsRemap,
+    noNewPrivileges: last('no-new-privileges') === 'true' || file['no-new-privileges'] === true,
   };
   return Object.freeze(cfg);
 }

@@ -9,7 +9,7 @@ import { hostname, totalmem, cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createLogger, type Logger } from '../pkg/log/index.js';
 import { monotonicMs } from '../pkg/clock/index.js';
-import { SystemError, messageOf } from '../errdefs/index.js';
+import { InvalidParameterError, SystemError, messageOf } from '../errdefs/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { EventBus } from '../events/index.js';
 import { LocalContentStore } from '../content/index.js';
@@ -25,6 +25,7 @@ import { Authorizer, createApiServer, buildRouter, decodeContainerCreate, type B
 import type { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
+import { IdMapper, resolveRemap } from '../pkg/idtools/index.js';
 
 export const PIER_VERSION = '0.1.0';
 
@@ -67,6 +68,9 @@ export class Daemon {
   #forkServer: ForkServer | undefined;
   #authz: Authorizer | undefined;
   readonly #started = new Date();
+  /** `--userns-remap`: the ids containers run as, and the data root's `<uid>.<gid>` subdirectory. */
+  #idMapper: IdMapper | undefined;
+  #dataRoot = '';
 
   /** docker's legacy plugin places; a daemon with private roots also looks under its exec root. */
   get pluginDirs(): { socketDirs: string[]; specDirs: string[] } {
@@ -81,8 +85,19 @@ export class Daemon {
   async start(): Promise<void> {
     const cfg = this.#cfg;
     const t0 = monotonicMs();
-    mkdirSync(cfg.dataRoot, { recursive: true, mode: 0o711 });
-    mkdirSync(cfg.execRoot, { recursive: true, mode: 0o700 });
+    // As dockerd: a remapped daemon keeps its images, containers and volumes in `<data-root>/<uid>.<gid>`,
+    // its layers unpacked with the remapped ids; the un-remapped store beside it stays as it was.
+    const idMapper = cfg.usernsRemap ? new IdMapper(resolveRemap(cfg.usernsRemap)) : undefined;
+    this.#idMapper = idMapper;
+    const dataRoot = idMapper ? join(cfg.dataRoot, idMapper.dirName) : cfg.dataRoot;
+    this.#dataRoot = dataRoot;
+    mkdirSync(dataRoot, { recursive: true, mode: 0o711 });
+    // The remapped root must traverse to its rootfs and /etc files; nothing under these lists for it.
+    mkdirSync(cfg.execRoot, { recursive: true, mode: idMapper ? 0o711 : 0o700 });
+    if (idMapper) {
+      chmodSync(cfg.dataRoot, 0o711); chmodSync(dataRoot, 0o711); chmodSync(cfg.execRoot, 0o711);
+      for (const r of [cfg.dataRoot, cfg.execRoot]) remappedRootCanReach(r, idMapper);
+    }
     this.#writePidfile();
     // Helpers (mount, crun, conmon …) are forked by native/pier-spawn, not by this process.
     const spawnHelper = join(repoRoot, 'native', 'build', 'pier-spawn');
@@ -99,12 +114,13 @@ export class Daemon {
     const cgroups = await prepareCgroups();
     this.#cgroups = cgroups;
     for (const n of cgroups.notes) this.log.info(n);
-    const store = openStore(join(cfg.dataRoot, 'pier.db'));
+    const store = openStore(join(dataRoot, 'pier.db'));
     this.#store = store;
     const events = new EventBus();
-    const content = new LocalContentStore(join(cfg.dataRoot, 'content'));
+    const content = new LocalContentStore(join(dataRoot, 'content'));
     await content.cleanup();
-    const snapshots = new OverlaySnapshotter(join(cfg.dataRoot, 'snapshots'), store);
+    const rootOwner = idMapper ? { uid: idMapper.rootUid, gid: idMapper.rootGid } : undefined;
+    const snapshots = new OverlaySnapshotter(join(dataRoot, 'snapshots'), store, rootOwner ? { rootOwner } : {});
     await snapshots.gc();
     const conmon = which('conmon');
     if (!conmon) throw new SystemError('conmon is required: apt-get install conmon');
@@ -122,8 +138,9 @@ export class Daemon {
     await Promise.all([...runtimes.values()].map((r) => r.useSealedCopy()));
     let containers: ContainerService | undefined;
     const images = new ImageService({
-      store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries, registryMirrors: cfg.registryMirrors, tmpRoot: join(cfg.dataRoot, 'tmp'),
+      store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries, registryMirrors: cfg.registryMirrors, tmpRoot: join(dataRoot, 'tmp'),
       containersUsing: (id) => containers?.usingImage(id) ?? [],
+      ...(idMapper ? { idMap: idMapper } : {}),
     });
     let seccompProfile: unknown;
     try {
@@ -159,9 +176,10 @@ export class Daemon {
     this.#networks = networks;
     await networks.start();
     const volumes = new VolumeService({
-      store, events, log: this.log.child({ component: 'volumes' }), root: join(cfg.dataRoot, 'volumes'),
+      store, events, log: this.log.child({ component: 'volumes' }), root: join(dataRoot, 'volumes'),
       usedBy: (name) => containers?.usingVolume(name) ?? [],
       pluginDirs: this.pluginDirs,
+      ...(rootOwner ? { rootOwner } : {}),
     });
     await volumes.start();
     if (cfg.authorizationPlugins.length) {
@@ -174,9 +192,10 @@ export class Daemon {
     }
     containers = new ContainerService({
       store, images, snapshots, runtimes, defaultRuntime: cfg.defaultRuntime, events, log: this.log.child({ component: 'containers' }),
-      dataRoot: cfg.dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(), networks, volumes,
+      dataRoot, execRoot: cfg.execRoot, cgroups, daemonCaps: daemonCapabilities(), networks, volumes,
       ...(cfg.initPath ? { initPath: cfg.initPath } : {}),
       ...(seccompProfile !== undefined ? { seccompProfile } : {}),
+      ...(idMapper ? { idMapper } : {}), noNewPrivileges: cfg.noNewPrivileges,
     });
     this.#containers = containers;
     const execs = new ExecService(containers);
@@ -216,8 +235,8 @@ export class Daemon {
     const c = containers;
     // The builder (dockerfile-ast and all) loads on the first build: most daemons never build.
     const buildOpts = {
-      images, containers: c, store, log: this.log.child({ component: 'build' }), tmpRoot: join(cfg.dataRoot, 'tmp'),
-      cacheMountRoot: join(cfg.dataRoot, 'build-cache'), contextRoot: join(cfg.dataRoot, 'build-contexts'),
+      images, containers: c, store, log: this.log.child({ component: 'build' }), tmpRoot: join(dataRoot, 'tmp'),
+      cacheMountRoot: join(dataRoot, 'build-cache'), contextRoot: join(dataRoot, 'build-contexts'),
       containerRequest: (body: Record<string, unknown>) => decodeContainerCreate(body),
     };
     await collectBuildGarbage(buildOpts.tmpRoot, buildOpts.contextRoot);
@@ -246,7 +265,7 @@ export class Daemon {
     };
     const router = buildRouter(backend);
     for (const h of cfg.hosts) await this.#listen(h, router);
-    this.log.info('pierd started', { version: PIER_VERSION, hosts: cfg.hosts, dataRoot: cfg.dataRoot, ms: +(monotonicMs() - t0).toFixed(1) });
+    this.log.info('pierd started', { version: PIER_VERSION, hosts: cfg.hosts, dataRoot, ms: +(monotonicMs() - t0).toFixed(1) });
     this.#gcWhenIdle();
   }
 
@@ -347,7 +366,7 @@ export class Daemon {
     const runtimes: Record<string, { path: string }> = {};
     for (const [n, r] of Object.entries(this.#cfg.runtimes)) runtimes[n] = { path: r.path };
     return {
-      ID: stableId(this.#cfg.dataRoot), Containers: list.length, ContainersRunning: running, ContainersPaused: paused,
+      ID: stableId(this.#dataRoot), Containers: list.length, ContainersRunning: running, ContainersPaused: paused,
       ContainersStopped: list.length - running - paused, Images: images.count(), Driver: 'overlay2',
       DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Using metacopy', 'false'], ['Native Overlay Diff', 'true']],
       Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'macvlan', 'null', 'overlay'], Authorization: this.#cfg.authorizationPlugins.length ? [...this.#cfg.authorizationPlugins] : null, Log: ['json-file', 'k8s-file', 'local'] },
@@ -357,12 +376,24 @@ export class Daemon {
       CgroupDriver: 'cgroupfs', CgroupVersion: String(cgroupVersion), NEventsListener: 0, KernelVersion: release(),
       OperatingSystem: os, OSVersion: '', OSType: 'linux', Architecture: 'x86_64', IndexServerAddress: 'https://index.docker.io/v1/',
       RegistryConfig: { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, InsecureRegistryCIDRs: ['127.0.0.0/8', '::1/128'], IndexConfigs: { 'docker.io': { Name: 'docker.io', Mirrors: [...this.#cfg.registryMirrors], Secure: true, Official: true } }, Mirrors: this.#cfg.registryMirrors.length ? [...this.#cfg.registryMirrors] : null },
-      NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: this.#cfg.dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '',
+      NCPU: cpus().length, MemTotal: totalmem(), GenericResources: null, DockerRootDir: this.#dataRoot, HttpProxy: '', HttpsProxy: '', NoProxy: '',
       Name: hostname(), Labels: [...this.#cfg.labels], ExperimentalBuild: false, ServerVersion: PIER_VERSION,
       Runtimes: runtimes, DefaultRuntime: this.#cfg.defaultRuntime, Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
       LiveRestoreEnabled: true, Isolation: '', InitBinary: this.#cfg.initPath ?? '', ContainerdCommit: { ID: '' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
-      SecurityOptions: ['name=seccomp,profile=builtin', ...(cgroupVersion === 2 ? ['name=cgroupns'] : [])], CDISpecDirs: [], Warnings: [],
+      SecurityOptions: this.#securityOptions(cgroupVersion), CDISpecDirs: [], Warnings: [],
     };
+  }
+
+  /** docker's `SecurityOptions`: what every container gets unless it opts out; pier adds TLS on its TCP listeners. */
+  #securityOptions(cgroupVersion: 1 | 2): string[] {
+    const cfg = this.#cfg;
+    return [
+      `name=seccomp,profile=${this.#containers?.options.seccompProfile !== undefined ? 'builtin' : 'unconfined'}`,
+      ...(this.#idMapper ? ['name=userns'] : []),
+      ...(cfg.noNewPrivileges ? ['name=no-new-privileges'] : []),
+      ...(cgroupVersion === 2 ? ['name=cgroupns'] : []),
+      ...(cfg.tls.mode !== 'off' && cfg.hosts.some((h) => h.startsWith('tcp://')) ? [`name=tls,verify=${cfg.tls.mode === 'verify'}`] : []),
+    ];
   }
 
   /** Stops serving; containers keep running under conmon (live restore). Idempotent. */
@@ -397,6 +428,20 @@ function groupId(name: string): number | undefined {
     }
   } catch { /* no group file: root only */ }
   return undefined;
+}
+
+/**
+ * A container's root, the remapped root, must pass through every directory above its rootfs
+ * and /etc files: dockerd checks this at start-up too, rather than fail each container start.
+ */
+function remappedRootCanReach(root: string, ids: IdMapper): void {
+  for (let dir = dirname(root); dir !== '/'; dir = dirname(dir)) {
+    const st = statSync(dir);
+    const through = (st.mode & 0o001) !== 0 || (st.uid === ids.rootUid && (st.mode & 0o100) !== 0) || (st.gid === ids.rootGid && (st.mode & 0o010) !== 0);
+    if (!through) {
+      throw new InvalidParameterError(`--userns-remap: ${dir}, above ${root}, does not let the remapped root (uid ${ids.rootUid}) through: allow it with chmod o+x ${dir}`);
+    }
+  }
 }
 
 function stableId(dataRoot: string): string {

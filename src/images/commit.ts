@@ -31,7 +31,7 @@ export async function commitContainer(images: ImageService, r: CommitRequest): P
   const parent = r.parentId ? images.tryResolve(r.parentId) : undefined;
   const base: ImageConfigFile = parent ? await images.config(parent.id) : { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } };
   const parentChain = parent ? images.topLayer(parent) : '';
-  const layer = await images.applyLayer(createTar(r.upperDir, { overlayWhiteouts: true }), parentChain);
+  const layer = await images.applyLayer(createTar(r.upperDir, { overlayWhiteouts: true, idMap: images.idMap }), parentChain);
   const run: Record<string, unknown> = {};
   for (const k of IMAGE_FIELDS) if (r.containerConfig[k] !== undefined && r.containerConfig[k] !== null) run[k] = r.containerConfig[k];
   const created = new Date().toISOString();

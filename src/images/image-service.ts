@@ -19,6 +19,7 @@ import { commitContainer, type CommitRequest } from './commit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ProgressSink } from './progress.js';
+import type { IdMapper } from '../pkg/idtools/index.js';
 
 /** The image config JSON (OCI image-spec config / docker schema2). */
 export interface ImageConfigFile {
@@ -79,6 +80,8 @@ export interface ImageServiceOptions {
   registryMirrors?: readonly string[];
   /** Containers using an image (wired by the daemon; images knows nothing of containers). */
   containersUsing: (imageId: string) => { id: string; running: boolean }[];
+  /** `--userns-remap`: layers unpack with the host ids their container ids map to. */
+  idMap?: IdMapper;
 }
 
 export function chainIds(diffIds: readonly string[]): string[] {
@@ -207,7 +210,7 @@ export class ImageService {
           cb(null, chunk);
         },
       });
-      const extracting = extractTar(tee, dir, { whiteouts: 'overlay' });
+      const extracting = extractTar(tee, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
       await Promise.all([pipeline(body, (src: AsyncIterable<Uint8Array>) => decompressed(src), tee), extracting]);
       const blob = writer ? await writer.commit() : { digest: `sha256:${hash?.digest('hex') ?? ''}`, size: bytes };
       if (o.expectDiffId && blob.digest !== o.expectDiffId) {
@@ -371,6 +374,8 @@ export class ImageService {
   get snapshots(): Snapshotter { return this.#o.snapshots; }
   get events(): EventBus { return this.#o.events; }
   get log(): Logger { return this.#o.log; }
+  /** The daemon's `--userns-remap` ids, when on. */
+  get idMap(): IdMapper | undefined { return this.#o.idMap; }
 
   /** `docker import`: a rootfs tar becomes a one-layer image. */
   async importRootfs(body: Readable, o: { repo?: string; tag?: string; message?: string; changes?: Partial<NonNullable<ImageConfigFile['config']>>; platform?: string }): Promise<ImageRecord> {

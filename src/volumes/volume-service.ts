@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm, lstat } from 'node:fs/promises';
+import { mkdir, readdir, rm, lstat, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, InvalidParameterError, NotFoundError, SystemError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
@@ -34,6 +34,8 @@ export interface VolumeServiceOptions {
   usedBy: (name: string) => string[];
   /** Where legacy volume plugins are found (sockets, spec files). */
   pluginDirs?: { socketDirs: readonly string[]; specDirs: readonly string[] };
+  /** Owner of each new local volume's `_data` (the remapped root under `--userns-remap`, as dockerd). */
+  rootOwner?: { uid: number; gid: number };
 }
 
 export interface CreateVolumeRequest {
@@ -140,6 +142,7 @@ export class VolumeService {
     this.#t.insert(name, rec);
     try {
       await mkdir(rec.Mountpoint, { recursive: true, mode: 0o755 });
+      if (this.#o.rootOwner) await chown(rec.Mountpoint, this.#o.rootOwner.uid, this.#o.rootOwner.gid);
     } catch (err) {
       this.#t.delete(name);
       throw err;

@@ -4,7 +4,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { before, after } from 'node:test';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, chmodSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'node:http';
@@ -60,8 +60,10 @@ async function waitFor(cond: () => Promise<boolean> | boolean, ms: number, what:
 }
 
 /** `netns`: run the daemon inside that network namespace (/run/netns/<name>), as a simulated host. */
-export async function startDaemon(opts: { extraArgs?: string[]; netns?: string } = {}): Promise<PrivateDaemon> {
+export async function startDaemon(opts: { extraArgs?: string[]; netns?: string; rootMode?: number } = {}): Promise<PrivateDaemon> {
   const root = mkdtempSync('/tmp/pier-e2e-');
+  // --userns-remap needs its roots' parents traversable by the remapped root (o+x), as dockerd does.
+  if (opts.rootMode !== undefined) chmodSync(root, opts.rootMode);
   const socket = join(root, 'pier.sock');
   const logFile = join(root, 'pierd.log');
   const args = ['-H', `unix://${socket}`, '--data-root', join(root, 'data'), '--exec-root', join(root, 'exec'), '--pidfile', join(root, 'pierd.pid'), ...(opts.extraArgs ?? [])];

@@ -80,7 +80,7 @@ async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<und
     const rel = clean.slice(1);
     const base = p.endsWith('/.') ? '.' : posix.basename(clean) || '.';
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar', 'X-Docker-Container-Path-Stat': pathStatHeader(st) });
-    const tar = rel === '' ? createTar(root, { includeRoot: false, signal: ctx.signal }) : createTar(root, { paths: [rel], rename: { from: rel, to: base }, signal: ctx.signal });
+    const tar = rel === '' ? createTar(root, { includeRoot: false, signal: ctx.signal, idMap: b.containers.idMapper }) : createTar(root, { paths: [rel], rename: { from: rel, to: base }, signal: ctx.signal, idMap: b.containers.idMapper });
     await pipeline(tar, res);
   });
   return undefined;
@@ -105,7 +105,7 @@ async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
     if ((st.mode & 0x80000000) === 0) throw new InvalidParameterError(`extraction point is not a directory`);
     const { resolveInRoot } = await import('../../pkg/archive/index.js');
     const dest = await resolveInRoot(root, p, { followFinal: true });
-    await extractTar(ctx.req, dest, { whiteouts: 'literal', noOverwriteDirNonDir, chown: copyUIDGID || true });
+    await extractTar(ctx.req, dest, { whiteouts: 'literal', noOverwriteDirNonDir, chown: copyUIDGID || true, idMap: b.containers.idMapper });
   });
   return { status: 200, text: '' } as unknown as undefined;
 }
@@ -121,7 +121,7 @@ export function containerIoRoutes(r: Router, b: Backend): void {
     if (!res) return undefined;
     await withRootfs(b, c.Id, async (root) => {
       res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/x-tar' });
-      await pipeline(createTar(root, { signal: ctx.signal }), res);
+      await pipeline(createTar(root, { signal: ctx.signal, idMap: b.containers.idMapper }), res);
     }, false);
     b.containers.publish(c, 'export');
     return undefined;

@@ -19,6 +19,8 @@ export interface CreateTarOptions {
   xattrs?: boolean;
   /** Skip a root-relative path (and everything below it) when this returns true. */
   excludes?: (relPath: string) => boolean;
+  /** `--userns-remap`: files carry host ids; entries get the container ids they map to. */
+  idMap?: { toContainer(uid: number, gid: number): { uid: number; gid: number } } | undefined;
   /** Use this mtime for every entry, for byte-identical output. */
   deterministic?: { mtime: Date };
   signal?: AbortSignal;
@@ -142,8 +144,7 @@ class TarWriter {
   }
 
   #header(name: string, st: Stat): Header & { pax?: Record<string, string> } {
-    const uid = Number(st.uid);
-    const gid = Number(st.gid);
+    const { uid, gid } = this.#o.idMap ? this.#o.idMap.toContainer(Number(st.uid), Number(st.gid)) : { uid: Number(st.uid), gid: Number(st.gid) };
     // tar-stream replaces a falsy mode by 0644/0755, so pass st.mode with its type bits (masked to 07777 on encode).
     const h: Header & { pax?: Record<string, string> } = {
       name, size: 0, mode: Number(st.mode), mtime: this.#o.deterministic?.mtime ?? new Date(Number(st.mtimeMs)),

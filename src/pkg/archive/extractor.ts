@@ -55,6 +55,8 @@ export interface ExtractOptions {
   chown?: boolean;
   /** Called with each header before the entry is applied. */
   onEntry?: (header: TarHeader) => void;
+  /** `--userns-remap`: the archive's ids are the container's; files get the host ids they map to (an id outside the map refuses the archive). */
+  idMap?: { toHost(uid: number, gid: number): { uid: number; gid: number } } | undefined;
   log?: Logger;
 }
 
@@ -323,7 +325,13 @@ export class TarExtractor {
   async #mkdirs(rel: string, name: string): Promise<void> {
     if (rel === '' || this.#r.knownDir(rel)) return;
     try {
-      mkdirSync(this.#r.host(rel), { recursive: true, mode: 0o755 });
+      const host = this.#r.host(rel);
+      const first = mkdirSync(host, { recursive: true, mode: 0o755 });
+      if (first !== undefined && this.#o.idMap && this.#o.chown !== false) {
+        // Parents the archive did not list belong to the container's root, not the host's.
+        const root = this.#o.idMap.toHost(0, 0);
+        for (let p = host; p.length >= first.length; p = p.slice(0, p.lastIndexOf('/'))) this.#chown(p, root.uid, root.gid);
+      }
     } catch (err) {
       const code = errnoOf(err);
       if (code === 'EEXIST' || code === 'ENOTDIR') throw refuse(name, 'a parent path is not a directory');
@@ -335,11 +343,10 @@ export class TarExtractor {
   #ids(h: TarHeader): { uid: number; gid: number; mtime: Date } {
     const num = (s: string | undefined): number | undefined => (s !== undefined && /^\d+(\.\d+)?$/.test(s) ? Number(s) : undefined);
     const paxTime = num(h.pax?.['mtime']);
-    return {
-      uid: num(h.pax?.['uid']) ?? h.uid ?? 0,
-      gid: num(h.pax?.['gid']) ?? h.gid ?? 0,
-      mtime: paxTime !== undefined ? new Date(paxTime * 1000) : (h.mtime ?? new Date(0)),
-    };
+    const uid = num(h.pax?.['uid']) ?? h.uid ?? 0;
+    const gid = num(h.pax?.['gid']) ?? h.gid ?? 0;
+    const mtime = paxTime !== undefined ? new Date(paxTime * 1000) : (h.mtime ?? new Date(0));
+    return { ...(this.#o.idMap ? this.#o.idMap.toHost(uid, gid) : { uid, gid }), mtime };
   }
 
   #meta(host: string, h: TarHeader, kind: 'dir' | 'symlink' | 'other'): void {

@@ -26,8 +26,8 @@ function parseBool(v: string): boolean | undefined {
   return undefined;
 }
 
-export function parseSecurityOpts(opts: readonly string[] | null | undefined): SecurityOptions {
-  const out: SecurityOptions = { noNewPrivileges: false, seccomp: { kind: 'default' }, writableCgroups: false, labels: [] };
+export function parseSecurityOpts(opts: readonly string[] | null | undefined, defaults: { noNewPrivileges?: boolean } = {}): SecurityOptions {
+  const out: SecurityOptions = { noNewPrivileges: defaults.noNewPrivileges === true, seccomp: { kind: 'default' }, writableCgroups: false, labels: [] };
   for (const opt of opts ?? []) {
     if (opt === 'no-new-privileges') { out.noNewPrivileges = true; continue; }
     if (opt === 'disable') { out.labels.push('disable'); continue; }

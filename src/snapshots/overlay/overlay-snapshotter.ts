@@ -1,4 +1,4 @@
-import { mkdir, rm, rename, lstat, readdir } from 'node:fs/promises';
+import { mkdir, rm, rename, lstat, readdir, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConflictError, NotFoundError } from '../../errdefs/index.js';
 import type { Store, Table } from '../../store/index.js';
@@ -17,9 +17,12 @@ export class OverlaySnapshotter implements Snapshotter {
   readonly #t: Table<Record_>;
   readonly #store: Store;
   #next: number;
+  readonly #rootOwner: { uid: number; gid: number } | undefined;
 
-  constructor(root: string, store: Store) {
+  /** `rootOwner`: the owner of each new snapshot's root directory (the remapped root under `--userns-remap`). */
+  constructor(root: string, store: Store, opts: { rootOwner?: { uid: number; gid: number } } = {}) {
     this.#root = root;
+    this.#rootOwner = opts.rootOwner;
     this.#store = store;
     this.#t = store.table<Record_>('snapshots');
     this.#next = 1 + this.#t.all().reduce((m, r) => Math.max(m, r.id), 0);
@@ -68,6 +71,7 @@ export class OverlaySnapshotter implements Snapshotter {
     // Host objects first, then the record: a crash leaves only an unreferenced dir for GC.
     await mkdir(join(dir, 'fs'), { recursive: true });
     await mkdir(join(dir, 'work'), { recursive: true });
+    if (this.#rootOwner) await chown(join(dir, 'fs'), this.#rootOwner.uid, this.#rootOwner.gid);
     const rec: Record_ = { id, key, kind: 'active', parent, created: new Date().toISOString(), labels: op.labels ?? {} };
     try {
       this.#t.insert(key, rec);
