@@ -303,9 +303,12 @@ export class Daemon {
         if (live) throw new SystemError(`another daemon is listening on ${path}`);
         rmSync(path, { force: true });
       }
+      const group = this.#cfg.group;
+      const gid = /^\d+$/.test(group) ? Number(group) : groupId(group);
+      // As dockerd: the default group may be missing (the socket stays root's); a named one may not.
+      if (gid === undefined && group !== '' && group !== 'docker') throw new InvalidParameterError(`--group: group "${group}" not found in /etc/group: create it (groupadd ${group}) or give another group or gid`);
       await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(path, () => resolve()); });
       chmodSync(path, 0o660);
-      const gid = groupId(this.#cfg.group);
       if (gid !== undefined) chownSync(path, 0, gid);
       this.#sockets.push(path);
     } else if (host.startsWith('tcp://')) {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { usePrivateDaemon, dockerBin, isRoot, repoRoot, type PrivateDaemon } from '../../harness/pierd.js';
+import { usePrivateDaemon, startDaemon, dockerBin, isRoot, repoRoot, type PrivateDaemon } from '../../harness/pierd.js';
 import { dockerCli } from '../../harness/clients.js';
 
 const execFileP = promisify(execFile);
@@ -113,4 +113,20 @@ test('docker info lists the security options in force', { skip }, async () => {
   assert.ok(opts.includes('name=seccomp,profile=builtin'), JSON.stringify(opts));
   assert.ok(!opts.includes('name=userns'));
   assert.ok(!opts.includes('name=no-new-privileges'));
+});
+
+test('the socket is 0660, owned by root and the --group given (a name or a gid); an unknown group stops pierd', { skip }, async () => {
+  const { statSync } = await import('node:fs');
+  const { spawnSync } = await import('node:child_process');
+  const g = await startDaemon({ extraArgs: ['--group', '4242'] });
+  try {
+    const st = statSync(g.socket);
+    assert.equal(st.mode & 0o777, 0o660);
+    assert.equal(st.uid, 0);
+    assert.equal(st.gid, 4242);
+  } finally { await g.stop(); }
+  const bad = spawnSync(join(repoRoot, 'bin', 'pierd'), ['-H', `unix://${join(tmp, 'g.sock')}`, '--data-root', join(tmp, 'gd'), '--exec-root', join(tmp, 'ge'), '--group', 'pier-e2e-no-such-group'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^pierd: --group: group "pier-e2e-no-such-group" not found in \/etc\/group: create it \(groupadd pier-e2e-no-such-group\) or give another group or gid$/m);
+  assert.equal(statSync(join(tmp, 'g.sock'), { throwIfNoEntry: false }), undefined, 'no socket left behind');
 });
