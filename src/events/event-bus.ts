@@ -23,6 +23,10 @@ export interface SubscribeOptions {
   until?: bigint;
   filter?: (ev: EngineEvent) => boolean;
   signal?: AbortSignal;
+  /** Events kept for a subscriber that reads slower than they come (default 1024, as dockerd's buffer). */
+  maxQueued?: number;
+  /** Called once each time a slow subscriber starts losing events. */
+  onDrop?: () => void;
 }
 
 const trace = channel('pier:events:publish');
@@ -62,7 +66,16 @@ export class EventBus {
   async *subscribe(opts: SubscribeOptions = {}): AsyncGenerator<EngineEvent> {
     const queue: EngineEvent[] = [];
     let wake: (() => void) | undefined;
+    // A subscriber that does not keep up loses the newest events, as with dockerd, rather than
+    // grow pierd's memory without bound: its client is the one not reading.
+    const max = opts.maxQueued ?? 1024;
+    let dropping = false;
     const listener: Listener = (ev) => {
+      if (queue.length >= max) {
+        if (!dropping) { dropping = true; opts.onDrop?.(); }
+        return;
+      }
+      dropping = false;
       queue.push(ev);
       wake?.();
     };

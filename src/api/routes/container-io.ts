@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { writeWithBackpressure } from '../backpressure.js';
 import { pipeline } from 'node:stream/promises';
 import { ForbiddenError, InvalidParameterError, NotFoundError, isNotFound } from '../../errdefs/index.js';
 import { readLogs, parseSince, rotatedPaths, parseLogOpts } from '../../containers/index.js';
@@ -34,7 +35,8 @@ async function logs(ctx: Ctx, b: Backend): Promise<undefined> {
   for await (const e of readLogs(paths, { stdout, stderr, follow: follow && running, tail, since, until, signal: ctx.signal, done })) {
     const data = timestamps ? Buffer.concat([Buffer.from(fixedTimestamp(e.timeNano) + ' '), e.data]) : e.data;
     const chunk = tty ? data : Buffer.concat([frameHeader(e.stream === 'stderr' ? 2 : 1, data.length), data]);
-    if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+    await writeWithBackpressure(res, chunk);
+    if (res.destroyed) break;
   }
   res.end();
   return undefined;

@@ -1,4 +1,5 @@
 import { parseFilters, validateFilters, matchAny, matchLabels } from '../../pkg/filters/index.js';
+import { writeWithBackpressure } from '../backpressure.js';
 import { InvalidParameterError } from '../../errdefs/index.js';
 import { COMMON_HEADERS, type Ctx } from '../http.js';
 import type { Router } from '../router.js';
@@ -98,8 +99,9 @@ export function systemRoutes(r: Router, b: Backend): void {
     const filter = eventFilter(ctx, b);
     res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
     res.flushHeaders();
-    for await (const ev of b.events.subscribe({ ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), filter, signal: ctx.signal })) {
-      if (!res.write(JSON.stringify(ev) + '\n')) await new Promise((resolve) => res.once('drain', resolve));
+    for await (const ev of b.events.subscribe({ ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}), filter, signal: ctx.signal, onDrop: () => b.log.warn('an events client reads slower than events come: dropping events for it') })) {
+      await writeWithBackpressure(res, JSON.stringify(ev) + '\n');
+      if (res.destroyed) break;
     }
     res.end();
     return undefined;
