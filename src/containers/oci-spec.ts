@@ -43,7 +43,7 @@ export interface SpecInput {
   daemonCaps: readonly string[];
   /** Host path of the init binary for --init (bound at /sbin/docker-init). */
   initPath?: string;
-  /** Parsed docker-format default profile; loadDefaultSeccompProfile() once when absent. */
+  /** Parsed docker-format default profile, or `'unconfined'` (the daemon's --seccomp-profile); loadDefaultSeccompProfile() once when absent. */
   seccompProfile?: unknown;
   /** Reads a file inside the rootfs; default resolves symlinks within `rootfs`. */
   readFile?: RootfsReader;
@@ -328,7 +328,9 @@ export function buildSpec(input: SpecInput): Spec {
   if (!h.Privileged) {
     linux.maskedPaths = h.MaskedPaths ?? [...DEFAULT_MASKED_PATHS, ...host.thermalThrottlePaths()];
     linux.readonlyPaths = h.ReadonlyPaths ?? [...DEFAULT_READONLY_PATHS];
-    if (security.seccomp.kind !== 'unconfined') {
+    // The daemon's --seccomp-profile=unconfined: only a container's own profile confines it.
+    const daemonUnconfined = input.seccompProfile === 'unconfined' && security.seccomp.kind === 'default';
+    if (security.seccomp.kind !== 'unconfined' && !daemonUnconfined) {
       const profile = security.seccomp.kind === 'custom'
         ? parseProfileText(security.seccomp.text)
         : input.seccompProfile ?? (defaultProfile ??= loadDefaultSeccompProfile());

@@ -42,6 +42,8 @@ export interface DaemonConfig {
   readonly usernsRemap: string | undefined;
   /** `--no-new-privileges`: every container gets no_new_privs unless it says otherwise. */
   readonly noNewPrivileges: boolean;
+  /** `--seccomp-profile`: `builtin` (docker's default profile), `unconfined`, or a profile file. */
+  readonly seccompProfile: string;
 }
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
@@ -57,6 +59,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--cluster-advertise', 'cluster-advertise'], ['--cluster-peer', 'cluster-peer'], ['--cluster-port', 'cluster-port'],
   ['--health-on-failure', 'health-on-failure'],
   ['--userns-remap', 'userns-remap'],
+  ['--seccomp-profile', 'seccomp-profile'],
   ['--tlscacert', 'tlscacert'], ['--tlscert', 'tlscert'], ['--tlskey', 'tlskey'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
@@ -96,6 +99,7 @@ Options:
       --authorization-plugin list Authorization plugins to load
   -l, --log-level string          Set the logging level ("debug"|"info"|"warn"|"error") (default "info")
   -p, --pidfile string            Path to use for daemon PID file (default "<exec-root>/pierd.pid")
+      --seccomp-profile string    Path to a seccomp profile; "unconfined" turns the default off (default "builtin")
       --userns-remap string       User/Group setting for user namespaces: default (the dockremap user), user or user:group
   -v, --version                   Print version information and quit
 `;
@@ -171,7 +175,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure', 'userns-remap', 'no-new-privileges']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure', 'userns-remap', 'no-new-privileges', 'seccomp-profile']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -260,6 +264,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }),
     clusterAdvertise, clusterPeers, clusterPort, healthOnFailure: healthOnFailure as DaemonConfig['healthOnFailure'],
     usernsRemap,
+    seccompProfile: last('seccomp-profile') ?? fileStr('seccomp-profile') ?? 'builtin',
     noNewPrivileges: last('no-new-privileges') === 'true' || file['no-new-privileges'] === true,
   };
   return Object.freeze(cfg);

@@ -20,7 +20,7 @@ import { ContainerService, ExecService, HealthMonitor, collect } from '../contai
 import { NetworkService, lazyEmbeddedDns, hostResolvers, type Cluster } from '../networks/index.js';
 import { VolumeService } from '../volumes/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
-import { loadDefaultSeccompProfile, narrowToDockerDefaults, type SeccompProfile } from '../pkg/seccomp/index.js';
+import { loadDefaultSeccompProfile, narrowToDockerDefaults, parseProfileText, type SeccompProfile } from '../pkg/seccomp/index.js';
 import { Authorizer, createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
 import type { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
@@ -143,10 +143,22 @@ export class Daemon {
       ...(idMapper ? { idMap: idMapper } : {}),
     });
     let seccompProfile: unknown;
-    try {
-      seccompProfile = narrowToDockerDefaults(loadDefaultSeccompProfile() as SeccompProfile);
-    } catch (err) {
-      this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
+    if (cfg.seccompProfile === 'unconfined') seccompProfile = 'unconfined';
+    else if (cfg.seccompProfile !== 'builtin' && cfg.seccompProfile !== '') {
+      // A profile file of the operator's: it must parse now, not at each container start.
+      let text: string;
+      try { text = readFileSync(cfg.seccompProfile, 'utf8'); } catch (err) {
+        throw new InvalidParameterError(`--seccomp-profile: cannot read ${cfg.seccompProfile}: ${messageOf(err)}`);
+      }
+      try { seccompProfile = parseProfileText(text); } catch (err) {
+        throw new InvalidParameterError(`--seccomp-profile: ${cfg.seccompProfile}: ${messageOf(err)}: fix the file or use --seccomp-profile=builtin`);
+      }
+    } else {
+      try {
+        seccompProfile = narrowToDockerDefaults(loadDefaultSeccompProfile() as SeccompProfile);
+      } catch (err) {
+        this.log.warn('no default seccomp profile: containers run without one', { err: messageOf(err) });
+      }
     }
     let networks: NetworkService | undefined;
     const dns = lazyEmbeddedDns({
@@ -391,7 +403,7 @@ export class Daemon {
   #securityOptions(cgroupVersion: 1 | 2): string[] {
     const cfg = this.#cfg;
     return [
-      `name=seccomp,profile=${this.#containers?.options.seccompProfile !== undefined ? 'builtin' : 'unconfined'}`,
+      `name=seccomp,profile=${this.#containers?.options.seccompProfile === undefined || cfg.seccompProfile === 'unconfined' ? 'unconfined' : cfg.seccompProfile || 'builtin'}`,
       ...(this.#idMapper ? ['name=userns'] : []),
       ...(cfg.noNewPrivileges ? ['name=no-new-privileges'] : []),
       ...(cgroupVersion === 2 ? ['name=cgroupns'] : []),

@@ -130,3 +130,30 @@ test('the socket is 0660, owned by root and the --group given (a name or a gid);
   assert.match(bad.stderr, /^pierd: --group: group "pier-e2e-no-such-group" not found in \/etc\/group: create it \(groupadd pier-e2e-no-such-group\) or give another group or gid$/m);
   assert.equal(statSync(join(tmp, 'g.sock'), { throwIfNoEntry: false }), undefined, 'no socket left behind');
 });
+
+test('the daemon\'s --seccomp-profile: a file every container gets, unconfined, and a file that does not parse', { skip }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const profile = join(tmp, 'no-mkdir.json');
+  writeFileSync(profile, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] }));
+  const p = await startDaemon({ extraArgs: ['--seccomp-profile', profile] });
+  try {
+    const pk = dockerCli(() => p);
+    const refused = await pk.dk('run', '--rm', 'busybox', 'mkdir', '/x');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Operation not permitted/);
+    assert.equal((await pk.dk('run', '--rm', '--security-opt', 'seccomp=unconfined', 'busybox', 'mkdir', '/x')).code, 0);
+    const opts = JSON.parse(await pk.ok('info', '--format', '{{json .SecurityOptions}}')) as string[];
+    assert.ok(opts.includes(`name=seccomp,profile=${profile}`), JSON.stringify(opts));
+  } finally { await p.stop(); }
+  const u = await startDaemon({ extraArgs: ['--seccomp-profile=unconfined'] });
+  try {
+    const uk = dockerCli(() => u);
+    assert.equal(await uk.ok('run', '--rm', 'busybox', 'grep', 'Seccomp:', '/proc/self/status'), 'Seccomp:\t0\n');
+    assert.ok((JSON.parse(await uk.ok('info', '--format', '{{json .SecurityOptions}}')) as string[]).includes('name=seccomp,profile=unconfined'));
+  } finally { await u.stop(); }
+  const broken = join(tmp, 'broken-daemon.json');
+  writeFileSync(broken, '{"defaultAction": "SCMP_ACT_ALLOW", ');
+  const bad = spawnSync(join(repoRoot, 'bin', 'pierd'), ['-H', `unix://${join(tmp, 's.sock')}`, '--data-root', join(tmp, 'sd'), '--exec-root', join(tmp, 'se'), '--seccomp-profile', broken], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, new RegExp(`^pierd: --seccomp-profile: ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: Decoding seccomp profile failed: .*: fix the file or use --seccomp-profile=builtin$`, 'm'));
+});
