@@ -48,7 +48,7 @@ export function formatServerInfo(info: Obj): string {
       for (const s of sec) {
         const kv = Object.fromEntries(s.split(',').map((x) => { const i = x.indexOf('='); return [x.slice(0, i), x.slice(i + 1)]; }));
         ln(`  ${kv['name'] ?? s}`);
-        for (const [k, v] of Object.entries(kv)) if (k === 'profile') ln('   Profile:', v);
+        for (const [k, v] of Object.entries(kv)) if (k !== 'name') ln(`   ${k.charAt(0).toUpperCase()}${k.slice(1)}:`, v);
       }
     }
   }
