@@ -1,6 +1,6 @@
 import {
   chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
-  mkdirSync, openSync, symlinkSync, writeSync, type Stats,
+  mkdirSync, openSync, symlinkSync, write, writeSync, type Stats,
 } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import type { ExtractEvents, Header } from 'tar-stream';
@@ -65,6 +65,20 @@ export interface ExtractResult { files: number; bytes: number }
 type Prepared = { rel: string; host: string; keep: boolean };
 
 const writeFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+/** Files at least this big are written asynchronously (smaller ones: the thread hop costs more than the write). */
+const ASYNC_WRITE_MIN = 1 << 20;
+const WRITES_IN_FLIGHT = 4;
+
+/** Writes all of `buf` at `pos` on libuv's thread pool. */
+function writeAllAt(fd: number, buf: Buffer, pos: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (off: number): void => {
+      if (off >= buf.length) { resolve(); return; }
+      write(fd, buf, off, buf.length - off, pos + off, (err, n) => (err ? reject(err) : step(off + n)));
+    };
+    step(0);
+  });
+}
 
 function errnoOf(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
@@ -169,13 +183,34 @@ export class TarExtractor {
     const fd = openSync(p.host, writeFlags, 0o600);
     try {
       let pos = 0;
-      for await (const c of entry as AsyncIterable<Buffer>) {
-        this.#o.signal?.throwIfAborted();
-        for (let off = 0; off < c.length;) {
-          const n = writeSync(fd, c, off, c.length - off, pos);
-          off += n;
-          pos += n;
+      if ((h.size ?? 0) < ASYNC_WRITE_MIN) {
+        for await (const c of entry as AsyncIterable<Buffer>) {
+          this.#o.signal?.throwIfAborted();
+          for (let off = 0; off < c.length;) {
+            const n = writeSync(fd, c, off, c.length - off, pos);
+            off += n;
+            pos += n;
+          }
         }
+      } else {
+        // A big file's bytes are written by libuv's threads, a few chunks in flight: pierd's one
+        // thread meanwhile parses, hashes and inflates the next ones (a pull is CPU-bound here).
+        const inFlight = new Set<Promise<void>>();
+        let failed: unknown;
+        try {
+          for await (const c of entry as AsyncIterable<Buffer>) {
+            this.#o.signal?.throwIfAborted();
+            if (failed !== undefined) throw failed;
+            const w = writeAllAt(fd, c, pos).catch((err: unknown) => { failed ??= err; });
+            pos += c.length;
+            inFlight.add(w);
+            void w.finally(() => inFlight.delete(w));
+            if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
+          }
+        } finally {
+          await Promise.all(inFlight);
+        }
+        if (failed !== undefined) throw failed;
       }
       this.bytes += pos;
       const { uid, gid, mtime } = this.#ids(h);
