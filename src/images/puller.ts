@@ -6,7 +6,7 @@ import { parsePlatform, platformMismatch, platformText, type Platform } from './
  * arrive), unpack them in order into shared snapshots, then record and tag the
  * image. Progress goes out as dockerd's JSON messages.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '../errdefs/index.js';
 import {
   RegistryClient, isIndex, isInsecureRegistry, isLayer, isManifest,
@@ -159,7 +159,29 @@ export class Puller {
       const job = (async () => {
         await acquire();
         try {
-          await this.#download(client, r.path, l, send);
+          // The layer unpacks as its bytes arrive when this pull downloads it; when it is already
+          // here, or another pull is fetching it, it unpacks from the content store afterwards.
+          let sink: PassThrough | undefined;
+          let extracting: Promise<{ key: string; diffId: string; size: number }> | undefined;
+          const open = (): Writable => {
+            sink = new PassThrough({ highWaterMark: 1 << 20 });
+            extracting = images.extractLayer(sink, { keepTar: false, expectDiffId: diffIds[i] ?? '' });
+            extracting.catch(() => undefined);
+            return sink;
+          };
+          try {
+            await this.#download(client, r.path, l, send, open);
+          } catch (err) {
+            sink?.destroy(err instanceof Error ? err : new Error(String(err)));
+            await extracting?.catch(() => undefined);
+            throw err;
+          }
+          if (sink && extracting) {
+            sink.end();
+            const x = await extracting;
+            byteProgress(send, shortId(l.digest), 'Extracting', l.size)(l.size);
+            return x;
+          }
           return await this.#extract(l, diffIds[i] ?? '', send);
         } finally {
           release();
@@ -201,7 +223,7 @@ export class Puller {
   }
 
   /** One compressed layer into the content store, verified; shared with any concurrent pull of it. */
-  async #download(client: RegistryClient, repo: string, l: Descriptor, send: ProgressSink): Promise<void> {
+  async #download(client: RegistryClient, repo: string, l: Descriptor, send: ProgressSink, alsoTo?: () => Writable): Promise<void> {
     const id = shortId(l.digest);
     const content = this.#images.content;
     if (await content.info(l.digest).then((i) => i.size === l.size, () => false)) {
@@ -213,6 +235,8 @@ export class Puller {
       p = (async () => {
         const tick = byteProgress(send, id, 'Downloading', l.size);
         let n = 0;
+        // This pull owns the transfer: the bytes also go to `alsoTo` (the unpacking), at its pace.
+        const also = alsoTo?.();
         // A connection that drops mid-blob is picked up where it stopped (a Range request),
         // up to five times with a growing pause, as dockerd retries; the hash runs on throughout.
         const counted = (async function* (): AsyncGenerator<Uint8Array> {
@@ -226,6 +250,9 @@ export class Puller {
                 n += c.length;
                 if (n > l.size) throw new InvalidParameterError(`layer ${l.digest} is larger than the ${l.size} bytes its manifest says`);
                 tick(n);
+                // An unpacking that failed stops taking bytes; the download goes on, so a corrupt
+                // blob is reported as such (its digest), not as the tar error it causes.
+                if (also && !also.destroyed && !also.write(c)) await drained(also);
                 yield c;
               }
               if (n >= l.size) return;
@@ -265,6 +292,15 @@ export class Puller {
     })();
     return this.#images.extractLayer(readableFrom(counted), { keepTar: false, expectDiffId: diffId });
   }
+}
+
+/** Resolves when `w` can take more, or is gone. */
+function drained(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => { w.off('drain', done); w.off('close', done); resolve(); };
+    w.on('drain', done);
+    w.on('close', done);
+  });
 }
 
 function readableFrom(it: AsyncIterable<Uint8Array>): Readable {
