@@ -28,10 +28,12 @@ export interface PullOptions {
 const MAX_CONCURRENT_DOWNLOADS = 3;
 
 /** Downloads in flight, by blob digest: a second pull of the same layer waits for the first. */
-const inflight = new Map<string, Promise<void>>();
+/** Transfers under way, by blob digest, with the signal of the pull that owns each. */
+const inflight = new Map<string, { p: Promise<void>; owner: AbortSignal | undefined }>();
 
 export class Puller {
   readonly #images: ImageService;
+  #signal: AbortSignal | undefined;
 
   constructor(images: ImageService) {
     this.#images = images;
@@ -44,6 +46,7 @@ export class Puller {
    */
   async resolve(ref: Reference, o: PullOptions): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
     const r = withDefaultTag(ref);
+    this.#signal = o.signal;
     const common = { ...(o.auth ? { auth: o.auth } : {}), ...(o.signal ? { signal: o.signal } : {}) };
     // docker.io images come from its mirrors first, in order, then from docker.io, as dockerd does.
     const mirrors = r.domain === 'docker.io' ? o.registryMirrors ?? [] : [];
@@ -230,13 +233,15 @@ export class Puller {
       layerStatus(send, id, 'Download complete');
       return;
     }
-    let p = inflight.get(l.digest);
+    const shared = inflight.get(l.digest);
+    let p = shared?.p;
     if (!p) {
       p = (async () => {
         const tick = byteProgress(send, id, 'Downloading', l.size);
         let n = 0;
         // This pull owns the transfer: the bytes also go to `alsoTo` (the unpacking), at its pace.
         const also = alsoTo?.();
+        const signal = this.#signal;
         // A connection that drops mid-blob is picked up where it stopped (a Range request),
         // up to five times with a growing pause, as dockerd retries; the hash runs on throughout.
         const counted = (async function* (): AsyncGenerator<Uint8Array> {
@@ -258,7 +263,7 @@ export class Puller {
               if (n >= l.size) return;
               throw new UnavailableError(`unexpected EOF after ${n} of ${l.size} bytes`);
             } catch (err) {
-              if (err instanceof InvalidParameterError || attempt > 5) throw err;
+              if (err instanceof InvalidParameterError || attempt > 5 || signal?.aborted) throw err;
               const wait = 200 * attempt;
               send({ status: `Retrying in ${Math.ceil(wait / 1000)} second${wait > 1000 ? 's' : ''}`, progressDetail: {}, id });
               await new Promise((r) => setTimeout(r, wait));
@@ -274,7 +279,15 @@ export class Puller {
           throw new InvalidParameterError(`failed to verify layer ${l.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
       })().finally(() => inflight.delete(l.digest));
-      inflight.set(l.digest, p);
+      inflight.set(l.digest, { p, owner: this.#signal });
+    } else {
+      try {
+        await p;
+      } catch (err) {
+        // The pull that owned the transfer was cancelled by its client; this one was not: fetch it anew.
+        if (this.#signal?.aborted || !shared?.owner?.aborted) throw err;
+        return this.#download(client, repo, l, send, alsoTo);
+      }
     }
     await p;
     layerStatus(send, id, 'Verifying Checksum');

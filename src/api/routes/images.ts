@@ -239,7 +239,8 @@ export function imageRoutes(r: Router, b: Backend): void {
     const parsed = parseReference(tag && !tag.startsWith('sha256:') ? `${from}:${tag}` : tag ? `${from}@${tag}` : from);
     const auth = registryAuth(ctx.req.headers['x-registry-auth']);
     const platform = q.get('platform') ?? '';
-    const opts = { ...(platform ? { platform } : {}), ...(auth ? { auth } : {}) };
+    // A client that goes away cancels its pull, as with dockerd (a transfer another pull shares goes on).
+    const opts = { ...(platform ? { platform } : {}), ...(auth ? { auth } : {}), signal: ctx.signal };
     // No tag and no digest: every tag (docker pull -a sends the bare name).
     const refs = parsed.tag === undefined && parsed.digest === undefined
       ? (await b.images.remoteTags(parsed, auth)).map((t) => ({ ...parsed, tag: t }))

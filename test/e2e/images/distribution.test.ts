@@ -280,3 +280,69 @@ test('registry mirrors: a docker.io image comes from the first mirror that has i
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /invalid mirror: unsupported scheme "ftp" in "ftp:\/\/mirror\.example"/);
 });
+
+test('a pull whose client goes away is cancelled: the transfer stops and nothing half-made stays', { skip }, async () => {
+  const reg = await registry('pier', 'cancel');
+  const layout = join(tmp, 'layout-x');
+  await writeLayeredLayout(layout, 'v1', 'cancel');
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/team/x:v1`);
+  // A proxy that trickles every blob (`rate` bytes every 100 ms) and notes when its client hangs up.
+  let rate = 4096;
+  const http = await import('node:http');
+  const { spawn } = await import('node:child_process');
+  const [rhost, rport] = reg.host.split(':');
+  let blobStarted!: () => void;
+  const started = new Promise<void>((r) => { blobStarted = r; });
+  let hungUp!: () => void;
+  const cancelled = new Promise<void>((r) => { hungUp = r; });
+  const proxy = http.createServer((req, res) => {
+    const up = http.request({ host: rhost, port: Number(rport), path: req.url, method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      const blob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && Number(ur.headers['content-length'] ?? 0) > 1000;
+      if (!blob) { ur.pipe(res); return; }
+      blobStarted();
+      res.on('close', () => { if (!res.writableFinished) hungUp(); });
+      ur.pause();
+      const timer = setInterval(() => {
+        const c = ur.read(rate) as Buffer | null ?? ur.read() as Buffer | null;
+        if (c) res.write(c);
+        else if (ur.readableEnded) { clearInterval(timer); res.end(); }
+      }, 100);
+      res.on('close', () => clearInterval(timer));
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  try {
+    const addr = proxy.address();
+    const port = typeof addr === 'object' && addr ? addr.port : 0;
+    const name = `127.0.0.1:${port}/team/x:v1`;
+    const cli = spawn(docker ?? 'docker', ['pull', name], { env: d.env, stdio: 'ignore' });
+    await started;
+    await new Promise((r) => setTimeout(r, 300));
+    cli.kill('SIGKILL');
+    const outcome = await Promise.race([cancelled.then(() => 'cancelled'), new Promise((r) => setTimeout(() => r('still pulling'), 10_000))]);
+    assert.equal(outcome, 'cancelled', 'pierd stops the transfer once its client is gone');
+    assert.equal((await dk.ok('images', '-q', `127.0.0.1:${port}/team/x`)).trim(), '');
+    let ingest: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      ingest = readdirSync(join(d.root, 'data', 'content', 'ingest'));
+      if (ingest.length === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(ingest, [], 'no partial blob');
+    assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), /pier-extract-/);
+    // Two pulls share one transfer; the one whose client leaves does not take the other down.
+    rate = 32768;
+    const leaver = spawn(docker ?? 'docker', ['pull', name], { env: d.env, stdio: 'ignore' });
+    const stayer = dk.run(['pull', name]);
+    await new Promise((r) => setTimeout(r, 700));
+    leaver.kill('SIGKILL');
+    const stayed = await stayer;
+    assert.equal(stayed.code, 0, stayed.stderr);
+    assert.match(stayed.stdout, /Downloaded newer image/);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  }
+});
