@@ -1,6 +1,6 @@
 import {
   chmodSync, closeSync, constants, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync,
-  mkdirSync, openSync, symlinkSync, write, writeSync, type Stats,
+  mkdirSync, openSync, symlinkSync, write, writeSync, writev, type Stats,
 } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import type { ExtractEvents, Header } from 'tar-stream';
@@ -68,15 +68,21 @@ const writeFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | c
 /** Files at least this big are written asynchronously (smaller ones: the thread hop costs more than the write). */
 const ASYNC_WRITE_MIN = 1 << 20;
 const WRITES_IN_FLIGHT = 4;
+const WRITE_BATCH = 1 << 20;
 
-/** Writes all of `buf` at `pos` on libuv's thread pool. */
-function writeAllAt(fd: number, buf: Buffer, pos: number): Promise<void> {
+/** Writes all of `bufs`, in order from `pos`, on libuv's thread pool (a short writev finishes with plain writes). */
+function writevAllAt(fd: number, bufs: Buffer[], pos: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const step = (off: number): void => {
-      if (off >= buf.length) { resolve(); return; }
-      write(fd, buf, off, buf.length - off, pos + off, (err, n) => (err ? reject(err) : step(off + n)));
-    };
-    step(0);
+    writev(fd, bufs, pos, (err, n) => {
+      if (err) { reject(err); return; }
+      if (n === bufs.reduce((t, b) => t + b.length, 0)) { resolve(); return; }
+      const rest = Buffer.concat(bufs).subarray(n);
+      const step = (off: number): void => {
+        if (off >= rest.length) { resolve(); return; }
+        write(fd, rest, off, rest.length - off, pos + n + off, (e, m) => (e ? reject(e) : step(off + m)));
+      };
+      step(0);
+    });
   });
 }
 
@@ -195,18 +201,30 @@ export class TarExtractor {
       } else {
         // A big file's bytes are written by libuv's threads, a few chunks in flight: pierd's one
         // thread meanwhile parses, hashes and inflates the next ones (a pull is CPU-bound here).
+        // Chunks are gathered into ~1 MiB writev calls: each hop to the pool costs the main thread.
         const inFlight = new Set<Promise<void>>();
         let failed: unknown;
+        let batch: Buffer[] = [];
+        let batched = 0;
+        const flush = (): void => {
+          const w = writevAllAt(fd, batch, pos).catch((err: unknown) => { failed ??= err; });
+          pos += batched;
+          batch = [];
+          batched = 0;
+          inFlight.add(w);
+          void w.finally(() => inFlight.delete(w));
+        };
         try {
           for await (const c of entry as AsyncIterable<Buffer>) {
             this.#o.signal?.throwIfAborted();
             if (failed !== undefined) throw failed;
-            const w = writeAllAt(fd, c, pos).catch((err: unknown) => { failed ??= err; });
-            pos += c.length;
-            inFlight.add(w);
-            void w.finally(() => inFlight.delete(w));
+            batch.push(c);
+            batched += c.length;
+            if (batched < WRITE_BATCH) continue;
+            flush();
             if (inFlight.size >= WRITES_IN_FLIGHT) await Promise.race(inFlight);
           }
+          if (batched > 0) flush();
         } finally {
           await Promise.all(inFlight);
         }
