@@ -111,7 +111,7 @@ export class LocalContentStore implements ContentStore {
     try {
       await pipeline(body, async function* (src: AsyncIterable<Uint8Array>) {
         for await (const c of src) { hash.update(c); size += c.length; yield c; }
-      }, createWriteStream(tmp));
+      }, createWriteStream(tmp, { highWaterMark: 1 << 20 })); // up to 1 MiB queued: one writev per batch, not one pool hop per chunk
       const digest = `sha256:${hash.digest('hex')}`;
       if (expected?.size !== undefined && expected.size !== size) throw new InvalidParameterError(`unexpected commit size ${size}, expected ${expected.size}`);
       if (expected?.digest !== undefined && expected.digest !== digest) throw new InvalidParameterError(`unexpected commit digest ${digest}, expected ${expected.digest}`);
