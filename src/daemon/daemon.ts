@@ -211,6 +211,8 @@ export class Daemon {
     }, { defaultAction: cfg.healthOnFailure }));
     await images.ensureBusybox();
     await containers.reconcile();
+    // After containers: their layers (and the chains under them) are known by now.
+    await images.collectGarbage();
     await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false);
     await networks.collectOrphanLinks();
     const c = containers;
