@@ -41,7 +41,7 @@ export class DaemonProcess {
     this.#logOffset = existsSync(p.log) ? statSync(p.log).size : 0;
     const fd = openSync(p.log, 'a');
     const t0 = Date.now();
-    const proc = spawn(this.#bin, ['-H', `unix://${p.socket}`, '--data-root', p.dataRoot, '--exec-root', p.execRoot, '--pidfile', p.pidfile, ...this.#extraArgs], { stdio: ['ignore', fd, fd] });
+    const proc = spawn(this.#bin, ['-H', `unix://${p.socket}`, '--data-root', p.dataRoot, '--exec-root', p.execRoot, '--pidfile', p.pidfile, ...this.#extraArgs], { stdio: ['ignore', fd, fd], detached: true }); // own process group: a Ctrl-C reaches the suite, which cleans up, not pierd
     closeSync(fd);
     this.#proc = proc;
     let exited: number | string | null = null;

@@ -57,6 +57,8 @@ export interface CheckContext {
   knownIds: Set<string>;
   /** Every host-side veth name an endpoint of this daemon ever had. */
   knownVeths: Set<string>;
+  /** Every bridge a user network of this daemon ever had. */
+  knownBridges: Set<string>;
 }
 
 export function hostTagFor(execRoot: string): string {
@@ -221,6 +223,11 @@ function checkOrphans(ctx: CheckContext, s: StoreView, v: string[]): void {
     if (mm?.[1] && running.has(mm[1])) continue;
     v.push(`orphan mount ${m}`);
   }
+  // bridges of networks that are gone
+  const netBridges = new Set(s.networks.map((n) => n.pier.ifname).filter((x): x is string => !!x));
+  const defaultBridge = `pier0-${hostTagFor(paths.execRoot)}`;
+  for (const b of netBridges) if (b !== defaultBridge) ctx.knownBridges.add(b);
+  for (const l of links()) if (ctx.knownBridges.has(l.name) && !netBridges.has(l.name)) v.push(`orphan bridge ${l.name} (its network is gone)`);
   // veths on our bridges (or ones we named) that no endpoint names
   const ours = new Set([`pier0-${hostTagFor(paths.execRoot)}`, ...s.networks.map((n) => n.pier.ifname).filter((x): x is string => !!x)]);
   const epVeths = new Set(s.endpoints.map((e) => e.hostIf).filter(Boolean));
@@ -301,7 +308,7 @@ export function checkHostClean(ctx: CheckContext, o: { bridges: readonly string[
   for (const m of mountsUnder(paths.root)) v.push(`mount left after stop: ${m}`);
   const tag = hostTagFor(paths.execRoot);
   const names = new Set(links().map((l) => l.name));
-  for (const b of [`pier0-${tag}`, ...o.bridges]) if (names.has(b)) v.push(`bridge left after stop: ${b}`);
+  for (const b of new Set([`pier0-${tag}`, ...o.bridges, ...ctx.knownBridges])) if (names.has(b)) v.push(`bridge left after stop: ${b}`);
   for (const n of names) if (ctx.knownVeths.has(n)) v.push(`veth left after stop: ${n}`);
   if (nftTables().includes(`pier-${tag}`)) v.push(`nft table left after stop: pier-${tag}`);
   for (const id of pierCgroups().keys()) if (ctx.knownIds.has(id)) v.push(`cgroup left after stop: /pier/${id.slice(0, 12)}`);

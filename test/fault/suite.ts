@@ -35,6 +35,8 @@ export interface FaultOptions {
   /** Keep the temp dir (the store, the log) for a post-mortem; processes and host objects are still cleaned. */
   keep?: boolean;
   signal?: AbortSignal;
+  /** An empty directory to work in (default: a new /tmp/pier-fault-*); removed at the end unless `keep`. */
+  root?: string;
   log?: (line: string) => void;
 }
 
@@ -180,24 +182,24 @@ async function finalCleanup(d: DaemonProcess, ctx: CheckContext): Promise<string
 export async function scrub(root: string, execRoot: string, bridges: readonly string[] = []): Promise<void> {
   for (const p of processesMentioning(root)) if (p.pid !== process.pid) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
   await sleep(100);
-  for (const m of mountsUnder(root).sort().reverse()) { try { execFileSync('umount', ['-l', m]); } catch { /* gone */ } }
+  for (const m of mountsUnder(root).sort().reverse()) { try { execFileSync('umount', ['-l', m], { stdio: 'ignore' }); } catch { /* gone */ } }
   const tag = hostTagFor(execRoot);
   const names = new Set(links().map((l) => l.name));
-  for (const b of [`pier0-${tag}`, ...bridges]) if (names.has(b)) { try { execFileSync('ip', ['link', 'del', b]); } catch { /* gone */ } }
-  if (nftTables().includes(`pier-${tag}`)) { try { execFileSync('nft', ['delete', 'table', 'ip', `pier-${tag}`]); } catch { /* gone */ } }
+  for (const b of [`pier0-${tag}`, ...bridges]) if (names.has(b)) { try { execFileSync('ip', ['link', 'del', b], { stdio: 'ignore' }); } catch { /* gone */ } }
+  if (nftTables().includes(`pier-${tag}`)) { try { execFileSync('nft', ['delete', 'table', 'ip', `pier-${tag}`], { stdio: 'ignore' }); } catch { /* gone */ } }
 }
 
 export async function runFaultSuite(o: FaultOptions): Promise<FaultFigures> {
   const log = o.log ?? ((l: string) => process.stdout.write(l + '\n'));
   const t0 = Date.now();
   const rng = new Rng(o.seed);
-  const root = mkdtempSync('/tmp/pier-fault-');
+  const root = o.root ?? mkdtempSync('/tmp/pier-fault-');
   const figures: FaultFigures = {
     seed: o.seed, killsPlanned: o.kills, killsSurvived: 0, violations: 0, startupCrashes: 0, durationMs: 0,
     ops: 0, failedOps: 0, maxStartupMs: 0, violationList: [], finalCleanupViolations: [],
   };
   const d = new DaemonProcess({ repoRoot: o.repoRoot, root });
-  const ctx: CheckContext = { daemon: d, sentinels: [], knownIds: new Set(), knownVeths: new Set() };
+  const ctx: CheckContext = { daemon: d, sentinels: [], knownIds: new Set(), knownVeths: new Set(), knownBridges: new Set() };
   let registry: ChildProcess | undefined;
   let knownBridges: string[] = [];
   const seen = new Map<string, number>();
@@ -212,7 +214,7 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultFigures> {
   try {
     const port = await freePort();
     mkdirSync(join(root, 'registry'));
-    registry = spawn(join(o.repoRoot, 'bin', 'pier'), ['registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', join(root, 'registry')], { stdio: 'ignore' });
+    registry = spawn(join(o.repoRoot, 'bin', 'pier'), ['registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', join(root, 'registry')], { stdio: 'ignore', detached: true });
     await d.start(o.startupBoundMs ?? 30_000);
     const regAddr = `127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) { if (await fetch(`http://${regAddr}/v2/`).then((r) => r.ok, () => false)) break; await sleep(50); }
@@ -266,7 +268,7 @@ export async function runFaultSuite(o: FaultOptions): Promise<FaultFigures> {
   } finally {
     await d.crash().catch(() => undefined);
     registry?.kill('SIGKILL');
-    await scrub(root, d.paths.execRoot, knownBridges);
+    await scrub(root, d.paths.execRoot, [...new Set([...knownBridges, ...ctx.knownBridges])]);
     if (o.keep) log(`kept ${root}`);
     else rmSync(root, { recursive: true, force: true });
     figures.durationMs = Date.now() - t0;
