@@ -213,7 +213,10 @@ export class Daemon {
     await containers.reconcile();
     // After containers: their layers (and the chains under them) are known by now.
     await images.collectGarbage();
-    await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false);
+    await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false, {
+      wants: (id, n) => Object.entries(containers?.tryGet(id)?.NetworkingConfig.EndpointsConfig ?? {}).some(([k, s]) => k === n.Name || (s as { NetworkID?: string } | null)?.NetworkID === n.Id),
+      pidOf: (id) => containers?.tryGet(id)?.State.Pid ?? 0,
+    });
     await networks.collectOrphanLinks();
     const c = containers;
     // The builder (dockerfile-ast and all) loads on the first build: most daemons never build.

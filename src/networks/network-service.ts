@@ -158,9 +158,31 @@ export class NetworkService {
     }
   }
 
-  /** Endpoints of containers that are not running any more (the daemon was down when they exited). */
-  async sweep(isRunning: (containerId: string) => boolean): Promise<void> {
+  /**
+   * Endpoints of containers that are not running any more (the daemon was down when they
+   * exited), and the endpoints a crash inside `network connect` left half made on running
+   * ones: the record is written before the veth, and the container's record names the
+   * network only after both. An endpoint whose veth is missing, or that its container does
+   * not name (`wants`), is taken down again, as if that connect had never run.
+   */
+  async sweep(isRunning: (containerId: string) => boolean, o: { wants?: (containerId: string, n: NetworkRecord) => boolean; pidOf?: (containerId: string) => number } = {}): Promise<void> {
     for (const cid of [...this.#byContainer.keys()]) if (!isRunning(cid)) await this.release(cid);
+    for (const [cid, eps] of [...this.#byContainer]) {
+      for (const ep of [...eps]) {
+        const n = this.tryGet(ep.NetworkID);
+        const noVeth = ep.hostIf !== undefined && !linkExists(ep.hostIf);
+        if (n && !noVeth && (o.wants?.(cid, n) ?? true)) continue;
+        this.log.warn('removing an endpoint a crash left half connected', { container: cid, network: ep.NetworkID, endpoint: ep.Id, veth: noVeth ? 'missing' : 'present' });
+        const pid = o.pidOf?.(cid) ?? 0;
+        if (n && pid > 0) {
+          await this.disconnectRunning(cid, pid, n);
+        } else {
+          this.#eps.delete(ep.Id);
+          this.#unindex(ep);
+          if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ interface ContainerRow {
   Id: string; Name: string; Image: string;
   State: { Status: string; Running: boolean; Pid: number };
   HostConfig: { NetworkMode: string };
+  NetworkingConfig?: { EndpointsConfig?: Record<string, { NetworkID?: string } | null> | null };
   pier: { snapshotKey: string; task?: { pid: number; conmon?: { pid: number } }; volumes?: { name: string }[] };
 }
 interface ImageRow { id: string; diffIds: string[]; chainIds: string[]; manifest?: { digest: string }; layerBlobs?: { digest: string }[] }
@@ -175,6 +176,11 @@ async function checkObjects(ctx: CheckContext, s: StoreView, v: string[]): Promi
     if (!running.has(e.ContainerID)) v.push(`endpoint ${e.Id.slice(0, 12)} belongs to ${e.ContainerID.slice(0, 12)}, which is not running`);
     if (!s.networks.some((n) => n.Id === e.NetworkID)) v.push(`endpoint ${e.Id.slice(0, 12)} is on a missing network`);
     if (e.hostIf && !linkNames.has(e.hostIf)) v.push(`endpoint ${e.Id.slice(0, 12)}: its veth ${e.hostIf} is missing`);
+    const c = running.get(e.ContainerID);
+    const n = s.networks.find((x) => x.Id === e.NetworkID);
+    if (c && n && !Object.entries(c.NetworkingConfig?.EndpointsConfig ?? {}).some(([k, es]) => k === n.Name || es?.NetworkID === n.Id)) {
+      v.push(`endpoint ${e.Id.slice(0, 12)}: container ${c.Id.slice(0, 12)} has it on ${n.Name} but does not name that network`);
+    }
   }
 }
 
