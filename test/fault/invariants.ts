@@ -7,6 +7,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
@@ -49,7 +50,7 @@ export function readStore(dbPath: string): StoreView {
   }
 }
 
-export interface Sentinel { id: string; name: string; pid: number; port?: number }
+export interface Sentinel { id: string; name: string; pid: number; port?: number; internalPort?: number }
 
 export interface CheckContext {
   daemon: DaemonProcess;
@@ -184,6 +185,23 @@ async function checkObjects(ctx: CheckContext, s: StoreView, v: string[]): Promi
   }
 }
 
+/** True when 127.0.0.1:port answers an HTTP request within ~3 s (a few tries: a proxy may be restarting). */
+export async function answersHttp(port: number): Promise<boolean> {
+  for (let i = 0; i < 6; i++) {
+    const answer = await new Promise<string>((resolve) => {
+      const sock = connect(port, '127.0.0.1', () => sock.write('GET / HTTP/1.0\r\n\r\n'));
+      let buf = '';
+      sock.setTimeout(2000, () => sock.destroy());
+      sock.on('data', (b) => { buf += b.toString(); });
+      sock.on('close', () => resolve(buf));
+      sock.on('error', () => resolve(buf));
+    });
+    if (/^HTTP\/1\.[01] /.test(answer)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
 /** Sentinels: still running, same pid, exec works, published port answers. */
 async function checkSentinels(ctx: CheckContext, v: string[]): Promise<void> {
   const { api } = ctx.daemon;
@@ -199,16 +217,14 @@ async function checkSentinels(ctx: CheckContext, v: string[]): Promise<void> {
     } catch (err) {
       v.push(`sentinel ${s.name}: exec failed: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (s.port) {
-      const answer = await new Promise<string>((resolve) => {
-        const sock = connect(s.port ?? 0, '127.0.0.1', () => sock.write('GET / HTTP/1.0\r\n\r\n'));
-        let buf = '';
-        sock.setTimeout(5000, () => sock.destroy());
-        sock.on('data', (b) => { buf += b.toString(); });
-        sock.on('close', () => resolve(buf));
-        sock.on('error', () => resolve(buf));
-      });
-      if (!/^HTTP\/1\.[01] /.test(answer)) v.push(`sentinel ${s.name}: its published port ${s.port} does not answer HTTP (${JSON.stringify(answer.slice(0, 80))})`);
+    if (s.port && !(await answersHttp(s.port))) {
+      // Say where it breaks: the server in the container, or the way to it from the host.
+      const inside = await api.exec(s.id, ['sh', '-c', `wget -q -O- http://127.0.0.1:${s.internalPort ?? 80}/ >/dev/null && echo up || echo down`]).then((e) => e.output.includes('up') ? 'answers inside' : 'down inside', () => 'exec failed');
+      const ip = ((r.json as { NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> } }).NetworkSettings?.Networks ?? {});
+      const addr = Object.values(ip)[0]?.IPAddress ?? '';
+      let route = '';
+      try { route = execFileSync('ip', ['-o', 'route', 'get', addr], { encoding: 'utf8' }).trim(); } catch { route = 'no route'; }
+      v.push(`sentinel ${s.name}: its published port ${s.port} does not answer HTTP (server ${inside}; ${addr}: ${route})`);
     }
   }
 }

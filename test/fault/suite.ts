@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { DaemonProcess, StartupError } from './daemon-process.js';
 import { Rng } from './rng.js';
 import { runWorkload, SENTINEL_PREFIX, type WorkloadContext } from './workload.js';
-import { checkHostClean, checkInvariants, hostTagFor, readStore, type CheckContext, type Sentinel } from './invariants.js';
+import { answersHttp, checkHostClean, checkInvariants, hostTagFor, readStore, type CheckContext, type Sentinel } from './invariants.js';
 import { links, mountsUnder, nftTables, processesMentioning } from './host.js';
 
 export interface FaultOptions {
@@ -143,7 +143,9 @@ async function startSentinels(d: DaemonProcess): Promise<Sentinel[]> {
     const j = await d.api.ok<{ State: { Pid: number }; NetworkSettings: { Ports: Record<string, { HostPort: string }[] | null> } }>('GET', `/containers/${c.Id}/json`);
     const ports = Object.values(j.NetworkSettings.Ports ?? {}).flatMap((x) => x ?? []);
     const port = s.port ? Number(ports[0]?.HostPort) : undefined;
-    out.push({ id: c.Id, name: s.name, pid: j.State.Pid, ...(port ? { port } : {}) });
+    const internalPort = Number(Object.keys((s.body['ExposedPorts'] as Record<string, unknown> | undefined) ?? {})[0]?.split('/')[0] ?? 0);
+    if (port && !(await answersHttp(port))) throw new Error(`sentinel ${s.name}: its published port ${port} does not answer`);
+    out.push({ id: c.Id, name: s.name, pid: j.State.Pid, ...(port ? { port, internalPort } : {}) });
   }
   return out;
 }
