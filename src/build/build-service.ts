@@ -96,15 +96,21 @@ export class BuildService {
       const started = Date.now();
       this.#o.log.debug('build context ready', { ms: started - t0 });
       builder = new Builder({ images: this.#o.images, containers: this.#o.containers, cache: this.#cache, containerRequest: this.#o.containerRequest, cacheMountRoot: this.#o.cacheMountRoot, scratch: dir }, req, ctx.store, send, signal);
-      const id = await builder.build(ctx.dockerfile);
-      send({ aux: { ID: id } });
-      const shortId = id.replace(/^sha256:/, '').slice(0, 12);
-      if (req.quiet) send({ stream: `${id}\n` });
-      else send({ stream: `Successfully built ${shortId}\n` });
-      for (const r of tags) {
-        this.#o.images.tag(id, fullString(r));
-        if (!req.quiet) send({ stream: `Successfully tagged ${familiarString(r)}\n` });
-      }
+      const b = builder;
+      // The whole build is one image-making operation: an rmi meanwhile leaves the layers it
+      // shares with this build's steps to the image GC, which runs once no build runs.
+      const id = await this.#o.images.writing(async () => {
+        const built = await b.build(ctx.dockerfile);
+        send({ aux: { ID: built } });
+        const shortId = built.replace(/^sha256:/, '').slice(0, 12);
+        if (req.quiet) send({ stream: `${built}\n` });
+        else send({ stream: `Successfully built ${shortId}\n` });
+        for (const r of tags) {
+          this.#o.images.tag(built, fullString(r));
+          if (!req.quiet) send({ stream: `Successfully tagged ${familiarString(r)}\n` });
+        }
+        return built;
+      });
       this.#o.log.info('build done', { image: id, ms: Date.now() - started });
       return id;
     } catch (err) {

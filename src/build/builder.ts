@@ -562,7 +562,7 @@ export class Builder {
         ...(binds.length || o.volumes?.length ? { Mounts: [...binds, ...(o.volumes ?? []).map((v) => ({ Type: 'bind', Source: v.source, Target: v.target }))] } : {}),
       },
     });
-    const { Id } = await this.#d.containers.create(req);
+    const { Id } = await this.#d.containers.create({ ...req, buildStep: true });
     this.#live.add(Id);
     return Id;
   }

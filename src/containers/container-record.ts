@@ -43,6 +43,8 @@ export interface ContainerRecord {
     volumes?: ContainerVolume[];
     /** Bind mounts taken over by --volumes-from. */
     extraBinds?: string[];
+    /** A build step's container: its build ends with the daemon, so start-up removes it. */
+    buildStep?: true;
   };
 }
 

@@ -61,6 +61,8 @@ export interface CreateRequest {
   config: ContainerConfig;
   hostConfig: HostConfig;
   networkingConfig: NetworkingConfig;
+  /** Made by a build for one step (removed at daemon start-up if a crash left it). */
+  buildStep?: boolean;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -259,6 +261,7 @@ export class ContainerService {
       pier: {
         snapshotKey, manuallyStopped: false, hasBeenStarted: false, runtime: '',
         ...(planned.volumes.length ? { volumes: planned.volumes } : {}), ...(planned.binds.length ? { extraBinds: planned.binds } : {}),
+        ...(req.buildStep ? { buildStep: true as const } : {}),
       },
     };
     // Host objects first, then the record: a crash in between leaves only garbage for GC.
@@ -1005,7 +1008,10 @@ export class ContainerService {
     await this.#collectGarbage(new Map(records.map((c) => [c.Id, c])));
     const changed = new Set<string>();
     for (const c of records) {
-      if (c.State.Status === 'removing') {
+      if (c.State.Status === 'removing' || c.pier.buildStep) {
+        // A build step's container outlives no build, and no build outlives the daemon
+        // (docker's builder removes them too); a running one is killed by the task delete.
+        if (c.pier.buildStep) this.log.info('removing the container of a build the daemon was killed during', { container: c.Id });
         changed.add(c.Id);
         await this.#removeNow(c).catch(() => undefined);
         continue;

@@ -242,7 +242,12 @@ export class Daemon {
     }, { defaultAction: cfg.healthOnFailure }));
     await images.ensureBusybox();
     await containers.reconcile();
-    await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false);
+    // After containers: their layers (and the chains under them) are known by now.
+    await images.collectGarbage();
+    await networks.sweep((id) => containers?.tryGet(id)?.State.Running ?? false, {
+      wants: (id, n) => Object.entries(containers?.tryGet(id)?.NetworkingConfig.EndpointsConfig ?? {}).some(([k, s]) => k === n.Name || (s as { NetworkID?: string } | null)?.NetworkID === n.Id),
+      pidOf: (id) => containers?.tryGet(id)?.State.Pid ?? 0,
+    });
     await networks.collectOrphanLinks();
     const c = containers;
     // The builder (dockerfile-ast and all) loads on the first build: most daemons never build.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ConflictError, InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import { ConflictError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
@@ -102,6 +102,16 @@ export class ImageService {
   #diskSize: Map<string, number> | undefined;
   readonly #refs: Table<RefRecord>;
   readonly #sources: Table<BlobSources>;
+  /**
+   * Image-making operations in flight (pull, build, commit, load, import). Their blobs and
+   * snapshots are not referenced by any image until they record theirs, so while any runs,
+   * what a deleted image frees is left for collectGarbage() to take once none runs (the
+   * part of containerd's leases pier needs: `core/leases/lease.go`).
+   */
+  #writers = 0;
+  #gcPending = false;
+  /** A deletion of layers and blobs under way: writers wait for it before they start. */
+  #deleting: Promise<unknown> | undefined;
 
   constructor(o: ImageServiceOptions) {
     this.#o = o;
@@ -158,6 +168,75 @@ export class ImageService {
   get(id: string): ImageRecord | undefined { return this.#images.get(id); }
   list(): ImageRecord[] { return this.#images.all(); }
   count(): number { return this.#images.count(); }
+
+  /**
+   * Runs an operation that makes layers, blobs and image records (pull, build, commit,
+   * load, import). Deletions wait for every such operation to finish, and these wait
+   * for a deletion under way, so a blob or snapshot an operation found present (and
+   * so did not write) cannot be deleted under it before its image is recorded.
+   */
+  async writing<R>(fn: () => Promise<R>): Promise<R> {
+    while (this.#deleting) await this.#deleting.catch(() => undefined);
+    this.#writers++;
+    try {
+      return await fn();
+    } finally {
+      if (--this.#writers === 0 && this.#gcPending) {
+        this.#gcPending = false;
+        void this.collectGarbage().catch((err: unknown) => this.#o.log.warn('image garbage collection failed', { err: messageOf(err) }));
+      }
+    }
+  }
+
+  /** Runs `fn` while no writer runs, or defers the deletion to collectGarbage() (false) when one does; writers wait for it. */
+  async #exclusiveDelete(fn: () => Promise<void>): Promise<boolean> {
+    while (this.#deleting) await this.#deleting.catch(() => undefined);
+    if (this.#writers > 0) { this.#gcPending = true; return false; }
+    const p = fn();
+    this.#deleting = p;
+    try { await p; } finally { if (this.#deleting === p) this.#deleting = undefined; }
+    return true;
+  }
+
+  /**
+   * Mark and sweep: snapshots and blobs that no image references. Layer snapshots go top
+   * down (a chain with a child — a container's layer, another image's — stays); unpack
+   * snapshots (`pier-extract-*`) go too, as no writer runs. What a deleted image left while
+   * writers ran, and what a crash left between "make the layer" and "record the image",
+   * is collected here: the daemon runs it at start-up, after containers reconciled.
+   */
+  async collectGarbage(): Promise<{ snapshots: number; blobs: number }> {
+    const out = { snapshots: 0, blobs: 0 };
+    await this.#exclusiveDelete(async () => {
+      const images = this.#images.all();
+      const chains = new Set(images.flatMap((i) => i.chainIds));
+      const blobs = new Set<string>();
+      for (const i of images) {
+        blobs.add(i.id);
+        for (const d of i.diffIds) blobs.add(d);
+        for (const b of i.layerBlobs ?? []) blobs.add(b.digest);
+        if (i.manifest) blobs.add(i.manifest.digest);
+      }
+      for (let again = true; again;) {
+        again = false;
+        const snaps: { key: string; kind: string; parent: string }[] = [];
+        for await (const s of this.#o.snapshots.list()) snaps.push(s);
+        const parents = new Set(snaps.map((s) => s.parent));
+        for (const s of snaps) {
+          const garbage = s.kind === 'committed' ? !chains.has(s.key) && !parents.has(s.key) : s.key.startsWith('pier-extract-');
+          if (!garbage) continue;
+          await this.#o.snapshots.remove(s.key).then(() => { out.snapshots++; again = true; this.#diskSize?.delete(s.key); }, (err: unknown) => this.#o.log.warn('unreferenced snapshot kept', { snapshot: s.key, err: messageOf(err) }));
+        }
+      }
+      for await (const b of this.#o.content.list()) {
+        if (blobs.has(b.digest)) continue;
+        await this.#o.content.delete(b.digest);
+        out.blobs++;
+      }
+    });
+    if (out.snapshots || out.blobs) this.#o.log.info('collected unreferenced image data', out);
+    return out;
+  }
 
   /** Familiar tags (`busybox:latest`) of an image. */
   tagsOf(id: string): string[] {
@@ -302,12 +381,14 @@ export class ImageService {
    * any progress, are the API's HTTP errors); `run` then pulls with progress.
    */
   pull(ref: Reference, o: { platform?: string; auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<{ run: (send: ProgressSink) => Promise<ImageRecord> }> {
-    return new Puller(this).resolve(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [], registryMirrors: this.#o.registryMirrors ?? [] });
+    return new Puller(this).resolve(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [], registryMirrors: this.#o.registryMirrors ?? [] })
+      .then((p) => ({ run: (send: ProgressSink) => this.writing(() => p.run(send)) }));
   }
 
   /** `docker push` of one tag; returns the manifest digest. Progress to `send`. */
   push(ref: Reference, send: ProgressSink, o: { auth?: RegistryAuth; signal?: AbortSignal } = {}): Promise<string> {
-    return new Pusher(this).push(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [] }, send);
+    // A push writes compressed layers and the manifest into the content store and names them in the record.
+    return this.writing(() => new Pusher(this).push(ref, { ...o, insecureRegistries: this.#o.insecureRegistries ?? [] }, send));
   }
 
   /** Local tags of a repository (`docker push` without a tag pushes them all). */
@@ -344,12 +425,12 @@ export class ImageService {
 
   /** `docker load`: the lines docker prints (`Loaded image: …`). With `platform`, images of other platforms are skipped. */
   load(body: Readable, o: { platform?: Platform } = {}): Promise<string[]> {
-    return loadImages(this, body, this.#o.tmpRoot ?? join(tmpdir(), 'pier-load'), o);
+    return this.writing(() => loadImages(this, body, this.#o.tmpRoot ?? join(tmpdir(), 'pier-load'), o));
   }
 
   /** `docker commit`. */
   commit(r: CommitRequest): Promise<ImageRecord> {
-    return commitContainer(this, r);
+    return this.writing(() => commitContainer(this, r));
   }
 
   /** Remembers that `repo` (`domain/path`) has the blob (pulled from or pushed there). */
@@ -378,7 +459,11 @@ export class ImageService {
   get idMap(): IdMapper | undefined { return this.#o.idMap; }
 
   /** `docker import`: a rootfs tar becomes a one-layer image. */
-  async importRootfs(body: Readable, o: { repo?: string; tag?: string; message?: string; changes?: Partial<NonNullable<ImageConfigFile['config']>>; platform?: string }): Promise<ImageRecord> {
+  importRootfs(body: Readable, o: { repo?: string; tag?: string; message?: string; changes?: Partial<NonNullable<ImageConfigFile['config']>>; platform?: string }): Promise<ImageRecord> {
+    return this.writing(() => this.#importRootfs(body, o));
+  }
+
+  async #importRootfs(body: Readable, o: { repo?: string; tag?: string; message?: string; changes?: Partial<NonNullable<ImageConfigFile['config']>>; platform?: string }): Promise<ImageRecord> {
     let target: string | undefined;
     if (o.repo) {
       const ref = parseReference(o.tag ? `${o.repo}:${o.tag}` : o.repo);
@@ -401,6 +486,10 @@ export class ImageService {
   /** Makes `busybox:latest` from the host's busybox-static when it is missing (no network needed). */
   async ensureBusybox(): Promise<void> {
     if (this.tryResolve('busybox:latest')) return;
+    await this.writing(() => this.#makeBusybox());
+  }
+
+  async #makeBusybox(): Promise<void> {
     const layer = await buildBusyboxLayer();
     const applied = await this.applyLayer(Readable.from([layer.tar]), '');
     const cfg = busyboxImageConfig(applied.diffId as `sha256:${string}`, { created: '2024-01-01T00:00:00Z' });
@@ -487,13 +576,25 @@ export class ImageService {
     this.#images.delete(img.id);
     out.push({ Deleted: img.id });
     this.#o.events.publish({ Type: 'image', Action: 'delete', Actor: { ID: img.id, Attributes: {} } });
-    const freed = await this.#releaseLayers(img);
-    await this.#o.content.delete(img.id);
+    return this.#releaseLayers(img);
+  }
+
+  /**
+   * Removes snapshots and layer blobs that no remaining image uses (top down), or, while
+   * an image-making operation runs, leaves them to collectGarbage(); returns the bytes freed.
+   */
+  async #releaseLayers(img: ImageRecord): Promise<number> {
+    let freed = 0;
+    const now = await this.#exclusiveDelete(async () => { freed = await this.#releaseLayersNow(img); });
+    if (!now) {
+      // Deferred: count what goes once the writers are done (the layers no other image uses).
+      const used = new Set(this.#images.all().flatMap((i) => i.chainIds));
+      for (let i = img.chainIds.length - 1; i >= 0 && !used.has(img.chainIds[i] ?? ''); i--) freed += (img.diskSizes ?? img.layerSizes)[i] ?? 0;
+    }
     return freed;
   }
 
-  /** Removes snapshots and layer blobs that no remaining image uses (top down). */
-  async #releaseLayers(img: ImageRecord): Promise<number> {
+  async #releaseLayersNow(img: ImageRecord): Promise<number> {
     let freed = 0;
     const used = new Set<string>();
     for (const other of this.#images.all()) for (const c of other.chainIds) used.add(c);
@@ -520,6 +621,8 @@ export class ImageService {
     for (const b of [...(img.layerBlobs ?? []), ...(img.manifest ? [img.manifest] : [])]) {
       if (!usedBlobs.has(b.digest)) await this.#o.content.delete(b.digest);
     }
+    // The config last: an image is whole until its record goes, and its config is read until then.
+    if (!this.#images.get(img.id)) await this.#o.content.delete(img.id);
     return freed;
   }
 

@@ -216,12 +216,13 @@ export class Puller {
       throw err;
     }
     for (const l of m.layers) images.noteBlobSource(l.digest, `${r.domain}/${r.path}`);
+    // The manifest before the record that names it: a crash in between leaves an unreferenced blob for GC, never a record whose blob is missing.
+    await images.content.ingest(manifest.bytes, { digest: manifest.digest });
     const rec = await images.recordImage(configBytes, layerSizes, {
       manifest: { digest: manifest.digest, mediaType: manifest.mediaType, size: manifest.bytes.length },
       layerBlobs: m.layers.map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType })),
       repoDigest,
     });
-    await images.content.ingest(manifest.bytes, { digest: manifest.digest });
     return done(rec, true);
   }
 

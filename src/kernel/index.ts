@@ -16,6 +16,6 @@ export type { CgroupLayout } from './cgroup-stats.js';
 export { useForkServer, resolveProgram } from './exec.js';
 export { ForkServer, ForkServerUnavailable } from './fork-server.js';
 export type { StreamChild, StreamFd } from './fork-server.js';
-export { ipBatch, netnsSetup, bridgeBatch, linkNames, linkExists, linkMasters, hostRoutes, hostAddresses, enableIPv4Forwarding } from './netlink.js';
+export { ipBatch, netnsSetup, bridgeBatch, linkNames, linkExists, linkMasters, bridgeAliases, hostRoutes, hostAddresses, enableIPv4Forwarding } from './netlink.js';
 export type { HostRoute } from './netlink.js';
 export { nftApply, nftTables } from './nftables.js';

@@ -114,6 +114,17 @@ export async function bridgeBatch(commands: readonly string[]): Promise<void> {
   if (r.code !== 0) throw new ExecError(`bridge: ${r.stderr.trim().split('\n')[0] ?? `exit status ${r.code}`}`, r);
 }
 
+/** Bridges and their alias (`ip link set … alias`), from one `ip -o link show type bridge`. */
+export async function bridgeAliases(): Promise<Map<string, string>> {
+  const r = await exec('ip', ['-o', 'link', 'show', 'type', 'bridge'], { allowFailure: true });
+  const out = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const name = /^\d+:\s+([^:@\s]+)/.exec(line)?.[1];
+    if (name) out.set(name, /\\\s+alias\s(\S+)/.exec(line)?.[1] ?? '');
+  }
+  return out;
+}
+
 /** Each link's bridge (its `master`), from one `ip -o link show`. */
 export async function linkMasters(): Promise<Map<string, string | undefined>> {
   const r = await exec('ip', ['-o', 'link', 'show'], { allowFailure: true });

@@ -60,3 +60,8 @@ test('port bindings: ranges, ephemeral ports, -P over EXPOSE, bad specs refused'
   assert.throws(() => portRequests({ '80/icmp': [{}] }, null, false), /invalid proto/);
   assert.throws(() => portRequests({ '80/tcp': [{ HostPort: '9-1' }] }, null, false), /invalid port specification/);
 });
+
+test('a bridge made with an alias carries it, so its daemon knows it after a crash', () => {
+  assert.deepEqual(bridgeCreateLines('pier-abc', '10.1.0.1/24', undefined, 'pier:9f00aa'),
+    ['link add pier-abc type bridge', 'link set pier-abc alias pier:9f00aa', 'addr replace 10.1.0.1/24 dev pier-abc', 'link set pier-abc up']);
+});

@@ -3,9 +3,15 @@
  * endpoint does to the host is readable and testable without root.
  */
 
-export function bridgeCreateLines(ifname: string, gatewayCidr: string, mtu?: number): string[] {
+/**
+ * A bridge; with `alias`, named as its daemon's (`pier:<host tag>`), so that daemon's start-up
+ * can tell its own bridges that lost their network record (a crash mid-`network rm`) from
+ * another daemon's, which share the `pier-<id>` naming.
+ */
+export function bridgeCreateLines(ifname: string, gatewayCidr: string, mtu?: number, alias?: string): string[] {
   return [
     `link add ${ifname}${mtu ? ` mtu ${mtu}` : ''} type bridge`,
+    ...(alias ? [`link set ${ifname} alias ${alias}`] : []),
     `addr replace ${gatewayCidr} dev ${ifname}`,
     `link set ${ifname} up`,
   ];

@@ -5,7 +5,7 @@ import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
 import { newId } from '../pkg/ids/index.js';
 import { KeyedLock } from '../pkg/keyed-lock/index.js';
-import { bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkMasters, linkNames, netnsSetup } from '../kernel/index.js';
+import { bridgeAliases, bridgeBatch, enableIPv4Forwarding, hostRoutes, ipBatch, linkExists, linkMasters, linkNames, netnsSetup } from '../kernel/index.js';
 import type { Cluster, RemoteEndpoint } from './overlay/cluster.js';
 import { floodLines, memberSlice, overlayDefaultSubnet, overlayNetworkId, overlayVni, vxlanLines, vxlanName } from './overlay/overlay-plan.js';
 import { formatCidr, formatIPv4, overlaps, parseCidr, parseIPv4, type Prefix } from './cidr.js';
@@ -158,9 +158,31 @@ export class NetworkService {
     }
   }
 
-  /** Endpoints of containers that are not running any more (the daemon was down when they exited). */
-  async sweep(isRunning: (containerId: string) => boolean): Promise<void> {
+  /**
+   * Endpoints of containers that are not running any more (the daemon was down when they
+   * exited), and the endpoints a crash inside `network connect` left half made on running
+   * ones: the record is written before the veth, and the container's record names the
+   * network only after both. An endpoint whose veth is missing, or that its container does
+   * not name (`wants`), is taken down again, as if that connect had never run.
+   */
+  async sweep(isRunning: (containerId: string) => boolean, o: { wants?: (containerId: string, n: NetworkRecord) => boolean; pidOf?: (containerId: string) => number } = {}): Promise<void> {
     for (const cid of [...this.#byContainer.keys()]) if (!isRunning(cid)) await this.release(cid);
+    for (const [cid, eps] of [...this.#byContainer]) {
+      for (const ep of [...eps]) {
+        const n = this.tryGet(ep.NetworkID);
+        const noVeth = ep.hostIf !== undefined && !linkExists(ep.hostIf);
+        if (n && !noVeth && (o.wants?.(cid, n) ?? true)) continue;
+        this.log.warn('removing an endpoint a crash left half connected', { container: cid, network: ep.NetworkID, endpoint: ep.Id, veth: noVeth ? 'missing' : 'present' });
+        const pid = o.pidOf?.(cid) ?? 0;
+        if (n && pid > 0) {
+          await this.disconnectRunning(cid, pid, n);
+        } else {
+          this.#eps.delete(ep.Id);
+          this.#unindex(ep);
+          if (ep.hostIf && linkExists(ep.hostIf)) await ipBatch([`link del ${ep.hostIf}`]).catch(() => undefined);
+        }
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -451,7 +473,7 @@ export class NetworkService {
       const vx = n.pier.vxlan;
       const cluster = this.#o.cluster;
       try {
-        const lines = bridgeCreateLines(ifname, `${formatIPv4(plan.gateway)}/${plan.subnet.bits}`, mtu);
+        const lines = bridgeCreateLines(ifname, `${formatIPv4(plan.gateway)}/${plan.subnet.bits}`, mtu, this.#bridgeAlias);
         if (vx && cluster) {
           if (linkExists(vx)) lines.unshift(`link del ${vx}`);
           lines.push(...vxlanLines({ name: vx, vni: n.pier.vni ?? 0, local: cluster.advertise, bridge: ifname }));
@@ -918,8 +940,20 @@ export class NetworkService {
     if (n.Driver === 'overlay') this.#o.cluster?.publish();
   }
 
-  /** Host links that look like ours but no endpoint names: a crash between record and link. */
+  /** The alias this daemon's bridges carry (see bridgeCreateLines). */
+  get #bridgeAlias(): string { return `pier:${this.#o.hostTag || 'system'}`; }
+
+  /**
+   * Host links that look like ours but no record names: veths of a crash between record
+   * and link, and bridges of a crash mid-`network rm` (record gone, bridge not yet).
+   */
   async collectOrphanLinks(): Promise<void> {
+    const named = new Set(this.#nets.all().map((n) => n.pier.ifname).filter(Boolean));
+    const orphanBridges = [...(await bridgeAliases())].filter(([name, alias]) => alias === this.#bridgeAlias && !named.has(name)).map(([name]) => name);
+    if (orphanBridges.length) {
+      this.log.info('removing bridges of networks removed while the daemon was killed', { bridges: orphanBridges });
+      await ipBatch(orphanBridges.map((b) => `link del ${b}`)).catch((err: unknown) => this.log.warn('orphan bridge delete failed', { err: messageOf(err) }));
+    }
     const known = new Set<string>();
     for (const list of this.#byContainer.values()) for (const ep of list) if (ep.hostIf) known.add(ep.hostIf);
     const bridges = new Set(this.#nets.all().map((n) => n.pier.ifname).filter(Boolean));

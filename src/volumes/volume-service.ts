@@ -139,12 +139,17 @@ export class VolumeService {
       Name: name, Driver: 'local', Mountpoint: join(this.#o.root, name, '_data'), CreatedAt: rfc3339Now(),
       Labels: labels, Scope: 'local', Options: opts,
     };
-    this.#t.insert(name, rec);
+    // The directory first, then the record: a crash in between leaves a directory start()
+    // collects, never a volume whose directory is missing.
+    await mkdir(rec.Mountpoint, { recursive: true, mode: 0o755 });
     try {
-      await mkdir(rec.Mountpoint, { recursive: true, mode: 0o755 });
       if (this.#o.rootOwner) await chown(rec.Mountpoint, this.#o.rootOwner.uid, this.#o.rootOwner.gid);
+      this.#t.insert(name, rec);
     } catch (err) {
-      this.#t.delete(name);
+      // Created meanwhile by a concurrent create of the same name: that one is the volume (docker's rule above).
+      const other = this.#t.get(name);
+      if (err instanceof ConflictError && other) return other;
+      await rm(join(this.#o.root, name), { recursive: true, force: true });
       throw err;
     }
     this.#o.events.publish({ Type: 'volume', Action: 'create', Actor: { ID: name, Attributes: { driver: 'local' } } });
