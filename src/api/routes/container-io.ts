@@ -56,11 +56,18 @@ function pathStatHeader(st: unknown): string {
   return Buffer.from(JSON.stringify(st)).toString('base64');
 }
 
+/** The `path` of an archive request: required, and a path the kernel can take (no NUL byte). */
+function archivePath(ctx: Ctx): string {
+  const p = ctx.query.get('path') ?? '';
+  if (!p) throw new InvalidParameterError('path is required');
+  if (p.includes('\0')) throw new InvalidParameterError(`invalid path ${JSON.stringify(p)}: it contains a NUL byte`);
+  return p;
+}
+
 async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<undefined> {
   const ref = ctx.params['id'] ?? '';
   const c = b.containers.get(ref);
-  const p = ctx.query.get('path') ?? '';
-  if (!p) throw new InvalidParameterError('path is required');
+  const p = archivePath(ctx);
   const res = ctx.res;
   if (!res) return undefined;
   await withRootfs(b, c.Id, async (root) => {
@@ -89,8 +96,7 @@ async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<und
 async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
   const ref = ctx.params['id'] ?? '';
   const c = b.containers.get(ref);
-  const p = ctx.query.get('path') ?? '';
-  if (!p) throw new InvalidParameterError('path is required');
+  const p = archivePath(ctx);
   if (c.HostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
   const noOverwriteDirNonDir = qbool(ctx.query, 'noOverwriteDirNonDir');
   const copyUIDGID = qbool(ctx.query, 'copyUIDGID');
