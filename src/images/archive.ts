@@ -230,7 +230,8 @@ function wanted(cfgBytes: Buffer, platform: Platform | undefined): boolean {
 
 async function loadOne(images: ImageService, cfgBytes: Buffer, layerFiles: string[]): Promise<ImageRecord> {
   const cfg = archiveJson(cfgBytes, 'an image config') as unknown as ImageConfigFile;
-  const diffIds = cfg.rootfs?.diff_ids ?? [];
+  if (!cfg.rootfs || typeof cfg.rootfs !== 'object') throw new InvalidParameterError('invalid archive: an image config has no rootfs');
+  const diffIds = cfg.rootfs.diff_ids ?? [];
   if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string')) throw new InvalidParameterError('invalid archive: an image config has malformed rootfs.diff_ids');
   if (diffIds.length !== layerFiles.length) throw new InvalidParameterError(`invalid archive: the config names ${diffIds.length} layers, the archive ${layerFiles.length}`);
   const chains = chainIds(diffIds);

@@ -56,6 +56,12 @@ function pathStatHeader(st: unknown): string {
   return Buffer.from(JSON.stringify(st)).toString('base64');
 }
 
+/** A path that is not there (or not reachable through a directory): docker's "Could not find the file". */
+function pathMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return isNotFound(err) || code === 'ENOENT' || code === 'ENOTDIR';
+}
+
 /** The `path` of an archive request: required, and a path the kernel can take (no NUL byte). */
 function archivePath(ctx: Ctx): string {
   const p = ctx.query.get('path') ?? '';
@@ -75,7 +81,7 @@ async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<und
     try {
       st = await statPath(root, p);
     } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`);
+      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`, { cause: err });
       throw err;
     }
     if (!withBody) {
@@ -105,7 +111,7 @@ async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
     try {
       st = await statPath(root, p);
     } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`);
+      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`, { cause: err });
       throw err;
     }
     if ((st.mode & 0x80000000) === 0) throw new InvalidParameterError(`extraction point is not a directory`);
