@@ -109,8 +109,11 @@ test('limits from flags: a JSON body past --max-json-body is 413 before it is re
   assert.match(c.text(), /too many attach and exec streams open at once \(2, --max-hijacked-streams\)/);
   c.sock.destroy();
   a.sock.destroy();
-  // The slot comes back when the session ends; the docker CLI's CloseWrite flows end theirs too.
-  await new Promise((res) => setTimeout(res, 200));
+  b.sock.destroy();
+  // A client gone without a word looks half-open until pierd writes: the sessions end with the
+  // container's output ending, and their slots come back.
+  assert.equal((await dk(['kill', 'lim-att'])).code, 0);
+  await new Promise((res) => setTimeout(res, 500));
   for (let i = 0; i < 4; i++) {
     const empty = await dk(['run', '-i', '--rm', 'busybox', 'cat'], '');
     assert.equal(empty.code, 0, `docker run -i </dev/null: ${empty.stderr}`);
@@ -118,16 +121,19 @@ test('limits from flags: a JSON body past --max-json-body is 413 before it is re
     assert.equal(hi.code, 0, hi.stderr);
     assert.equal(hi.stdout, 'hi\n');
   }
+  assert.equal((await dk(['start', 'lim-att'])).code, 0);
   const ex = await dk(['exec', '-i', 'lim-att', 'cat'], 'via exec\n');
   assert.equal(ex.stdout, 'via exec\n');
   // An attach that stays open, half-closed by its client (CloseWrite), must not keep pierd from stopping.
-  b.sock.end();
+  const held = await openAttach(d2.socket, 'lim-att');
+  assert.match(held.status, / 101 /);
+  held.sock.end();
   const pid = d2.proc.pid ?? 0;
   const t0 = Date.now();
   const exited = new Promise((res) => d2.proc.once('exit', res));
   process.kill(pid, 'SIGTERM');
   await Promise.race([exited, new Promise((_r, rej) => setTimeout(() => rej(new Error('pierd did not stop within 10 s of SIGTERM with an attach open')), 10_000))]);
   assert.ok(Date.now() - t0 < 10_000);
-  b.sock.destroy();
+  held.sock.destroy();
   await d2.restart(); // for d2.stop(): removes lim-att and the roots
 });
