@@ -1,6 +1,6 @@
 import {
   classify, CanceledError, ConflictError, ForbiddenError, InvalidParameterError, NotFoundError, NotImplementedError,
-  NotModifiedError, UnauthorizedError, UnavailableError, messageOf,
+  NotModifiedError, TooLargeError, UnauthorizedError, UnavailableError, messageOf,
 } from '../errdefs/index.js';
 
 /**
@@ -25,6 +25,7 @@ export function errorStatus(err: unknown): { status: number; message: string; ca
   if (c instanceof ForbiddenError) return { status: 403, message, canceled: false };
   if (c instanceof UnavailableError) return { status: 503, message, canceled: false };
   if (c instanceof NotImplementedError) return { status: 501, message, canceled: false };
+  if (c instanceof TooLargeError) return { status: 413, message, canceled: false };
   if (c instanceof CanceledError) return { status: 499, message, canceled: true };
   return { status: 500, message, canceled: false };
 }

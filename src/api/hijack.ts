@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { InvalidParameterError } from '../errdefs/index.js';
+import { InvalidParameterError, TooLargeError } from '../errdefs/index.js';
 
 /** Docker's multiplexed-stream frame header: stream id (0 stdin, 1 stdout, 2 stderr), 3 zero bytes, big-endian length. */
 export function frameHeader(stream: 0 | 1 | 2, length: number): Buffer {
@@ -40,7 +40,7 @@ export async function readUpgradeBody(req: IncomingMessage, socket: Duplex, head
     });
     if (!chunk) return false;
     buf = Buffer.concat([buf, chunk]);
-    if (buf.length > limit) throw new InvalidParameterError('request body too large');
+    if (buf.length > limit) throw new TooLargeError(`request body too large: the limit for an upgraded request's body is ${limit} bytes`);
     return true;
   };
   if (!te.includes('chunked')) {

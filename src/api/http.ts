@@ -2,7 +2,7 @@ import { bufferedBody } from './authz.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import sjson from 'secure-json-parse';
-import { InvalidParameterError } from '../errdefs/index.js';
+import { CanceledError, InvalidParameterError, TooLargeError } from '../errdefs/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 
 /** Request context handed to route handlers. */
@@ -56,29 +56,84 @@ export function splitVersion(path: string): { version: string; path: string } {
   return { version: v, path: m[2] };
 }
 
-const MAX_JSON = 10 * 1024 * 1024;
+/** The default bound on a JSON request body (`--max-json-body`); tar bodies stream to disk and have none. */
+export const DEFAULT_MAX_JSON_BODY = 32 * 1024 * 1024;
+/** A JSON body that stops arriving for this long is abandoned (a slow client cannot hold a request forever). */
+export const JSON_BODY_IDLE_MS = 60_000;
+/** Deeper nesting than this is refused before parsing: no API body needs it, and recursion over it would overflow. */
+export const MAX_JSON_DEPTH = 512;
 
-/** Reads a JSON body (bounded, prototype-poisoning safe). Empty body → undefined. */
-export async function readJson(req: IncomingMessage, prefix?: Buffer): Promise<unknown> {
-  checkJsonContentType(req);
-  const chunks: Buffer[] = prefix && prefix.length ? [prefix] : [];
-  let size = prefix?.length ?? 0;
-  // Read already by the authorization plugins' check: the same bytes.
-  const early = bufferedBody(req);
-  if (early) { chunks.push(early); size += early.length; }
-  for await (const c of early ? [] : req) {
-    const b = c as Buffer;
-    size += b.length;
-    if (size > MAX_JSON) throw new InvalidParameterError(`request body too large: more than ${MAX_JSON} bytes`);
-    chunks.push(b);
+const bodyLimits = new WeakMap<IncomingMessage, number>();
+/** The server sets the configured bound on each request; readJson enforces it. */
+export function setJsonBodyLimit(req: IncomingMessage, bytes: number): void { bodyLimits.set(req, bytes); }
+
+function tooLarge(limit: number): TooLargeError {
+  return new TooLargeError(`request body too large: the limit for a JSON body is ${limit} bytes`);
+}
+
+/** Reads a whole (small) body: bounded in size, abandoned after `idleMs` without data. */
+function readSmallBody(req: IncomingMessage, limit: number, idleMs: number): Promise<Buffer> {
+  const cl = Number(req.headers['content-length'] ?? 0);
+  if (Number.isFinite(cl) && cl > limit) return Promise.reject(tooLarge(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (err?: unknown): void => {
+      clearTimeout(timer);
+      req.off('data', onData); req.off('end', onEnd); req.off('error', onError); req.off('close', onClose);
+      if (err) reject(err); else resolve(Buffer.concat(chunks));
+    };
+    const timer = setTimeout(() => done(new InvalidParameterError(`timed out reading the request body: nothing arrived for ${idleMs / 1000} s`)), idleMs);
+    const onData = (c: Buffer): void => {
+      size += c.length;
+      if (size > limit) { done(tooLarge(limit)); return; }
+      chunks.push(c);
+      timer.refresh();
+    };
+    const onEnd = (): void => done();
+    const onError = (err: Error): void => done(err);
+    const onClose = (): void => { if (!req.complete) done(new CanceledError('the client went away while sending the request body')); };
+    req.on('data', onData); req.on('end', onEnd); req.on('error', onError); req.on('close', onClose);
+  });
+}
+
+/** Whether `text` nests arrays/objects deeper than `max` (strings skipped); linear, no recursion. */
+export function jsonTooDeep(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) { if (++depth > max) return true; }
+    else if (c === 93 || c === 125) depth--;
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return undefined;
+  return false;
+}
+
+/** Parses untrusted JSON text: prototype-poisoning safe, depth-bounded, errors as 400. */
+export function parseJsonText(text: string): unknown {
+  if (jsonTooDeep(text, MAX_JSON_DEPTH)) throw new InvalidParameterError(`invalid JSON: nested deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     return sjson.parse(text, undefined, { protoAction: 'remove', constructorAction: 'remove' });
   } catch (err) {
     throw new InvalidParameterError(`invalid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** Reads a JSON body (bounded, prototype-poisoning safe). Empty body → undefined. */
+export async function readJson(req: IncomingMessage, prefix?: Buffer): Promise<unknown> {
+  checkJsonContentType(req);
+  const limit = bodyLimits.get(req) ?? DEFAULT_MAX_JSON_BODY;
+  // Read already by the authorization plugins' check: the same bytes.
+  const early = bufferedBody(req);
+  const body = early ?? await readSmallBody(req, limit, JSON_BODY_IDLE_MS);
+  if (body.length + (prefix?.length ?? 0) > limit) throw tooLarge(limit);
+  const text = (prefix?.length ? Buffer.concat([prefix, body]) : body).toString('utf8').trim();
+  if (!text) return undefined;
+  return parseJsonText(text);
 }
 
 /**

@@ -18,8 +18,9 @@ import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
 import { containerIoRoutes } from './routes/container-io.js';
 import { buildRoutes } from './routes/build.js';
+import { unsupportedRoutes } from './routes/unsupported.js';
 
-export { createApiServer } from './server.js';
+export { createApiServer, DEFAULT_LIMITS, type ApiServer, type ApiLimits } from './server.js';
 export { Authorizer } from './authz.js';
 export type { AuthzPlugin } from './authz.js';
 export type { Backend, SystemProvider } from './backend.js';
@@ -37,5 +38,6 @@ export function buildRouter(b: Backend): Router {
   networkRoutes(r, b);
   volumeRoutes(r, b);
   pluginRoutes(r, b);
+  unsupportedRoutes(r);
   return r;
 }

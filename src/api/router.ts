@@ -1,4 +1,5 @@
 import type { Handler } from './http.js';
+import { InvalidParameterError } from '../errdefs/index.js';
 
 interface Route { method: string; re: RegExp; keys: string[]; handler: Handler; hijack: boolean }
 
@@ -34,7 +35,7 @@ export class Router {
       const sameMethod = r.method === method || (method === 'HEAD' && r.method === 'GET' && !this.#hasHead(path));
       if (!sameMethod) { pathMatched = true; continue; }
       const params: Record<string, string> = {};
-      r.keys.forEach((k, i) => { params[k] = decodeURIComponent(m[i + 1] ?? ''); });
+      r.keys.forEach((k, i) => { params[k] = decodeParam(m[i + 1] ?? ''); });
       return { handler: r.handler, params, hijack: r.hijack };
     }
     return pathMatched ? 'method' : undefined;
@@ -42,5 +43,14 @@ export class Router {
 
   #hasHead(path: string): boolean {
     return this.#routes.some((r) => r.method === 'HEAD' && r.re.test(path));
+  }
+}
+
+/** A path parameter, percent-decoded; a bad escape or bytes that are not UTF-8 are the client's error (400), as Go's url parsing refuses them. */
+export function decodeParam(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new InvalidParameterError(`invalid URL escape or UTF-8 in the path: "${raw.slice(0, 200)}"`);
   }
 }

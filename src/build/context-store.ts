@@ -116,6 +116,8 @@ export class ContextStore {
       ex.on('finish', resolve);
       ex.on('error', reject);
     });
+    // The read loop below may fail first (the client went away): `done` then rejects unawaited.
+    done.catch(() => { /* awaited below when the loop gets that far; its error is the loop's */ });
     const onAbort = (): void => { ex.destroy(new InvalidParameterError('the client went away while sending the build context')); };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { messageOf } from '../errdefs/index.js';
+import { ConflictError, messageOf } from '../errdefs/index.js';
 import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { ImageService } from '../images/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
@@ -63,7 +63,14 @@ export class ContainerViews {
   /** `docker top`: host ps rows of the container's processes. */
   async top(ref: string, psArgs: string): Promise<{ Titles: string[]; Processes: string[][] }> {
     const { c } = this.#svc.runningTask(ref);
-    const pids = await this.#svc.runtimeOf(c).pids(c.Id);
+    let pids;
+    try {
+      pids = await this.#svc.runtimeOf(c).pids(c.Id);
+    } catch (err) {
+      // It stopped between the check and the runtime's answer: what docker says for a stopped one.
+      if (!this.#svc.tryGet(c.Id)?.State.Running) throw new ConflictError(`Container ${c.Id} is not running`, { cause: err });
+      throw err;
+    }
     return top(pids, psArgs);
   }
 

@@ -44,7 +44,12 @@ export interface DaemonConfig {
   readonly noNewPrivileges: boolean;
   /** `--seccomp-profile`: `builtin` (docker's default profile), `unconfined`, or a profile file. */
   readonly seccompProfile: string;
+  /** Bounds on what API clients can make pierd hold (issue 10): see api/limits.ts for the defaults' reasons. */
+  readonly apiLimits: { readonly maxHijackedStreams: number; readonly maxHeaderSize: number; readonly maxJsonBody: number };
 }
+
+/** Defaults of `apiLimits`; also what api/ uses when given none. */
+export const DEFAULT_API_LIMITS = { maxHijackedStreams: 1024, maxHeaderSize: 64 * 1024, maxJsonBody: 32 * 1024 * 1024 } as const;
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
 
@@ -60,6 +65,7 @@ const FLAGS_WITH_VALUE = new Map<string, string>([
   ['--health-on-failure', 'health-on-failure'],
   ['--userns-remap', 'userns-remap'],
   ['--seccomp-profile', 'seccomp-profile'],
+  ['--max-hijacked-streams', 'max-hijacked-streams'], ['--max-header-size', 'max-header-size'], ['--max-json-body', 'max-json-body'],
   ['--tlscacert', 'tlscacert'], ['--tlscert', 'tlscert'], ['--tlskey', 'tlskey'],
 ]);
 const BOOL_FLAGS = new Map<string, string>([
@@ -86,6 +92,9 @@ Options:
   -G, --group string              Group for the unix socket (default "docker" when it exists)
   -H, --host list                 Daemon socket(s) to connect to (default ${DEFAULT_SOCKET})
       --init-path string          Path to the init binary used by --init (default tini or catatonit)
+      --max-hijacked-streams int  Concurrent attach/exec streams before new ones are refused (default 1024)
+      --max-header-size int       Largest request head in bytes, else 431 (default 65536)
+      --max-json-body int         Largest JSON request body in bytes, else 413 (default 33554432)
       --insecure-registry list    Enable insecure registry communication (loopback registries always are)
       --no-new-privileges         Set no-new-privileges by default for new containers
       --registry-mirror list      Preferred registry mirror for docker.io (http or https URL)
@@ -175,7 +184,7 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     } catch (err) {
       throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure', 'userns-remap', 'no-new-privileges', 'seccomp-profile']);
+    const known = new Set(['hosts', 'data-root', 'exec-root', 'pidfile', 'log-level', 'default-runtime', 'runtimes', 'group', 'debug', 'init-path', 'labels', 'live-restore', 'storage-driver', 'log-driver', 'log-opts', 'insecure-registries', 'registry-mirrors', 'authorization-plugins', 'tls', 'tlsverify', 'tlscacert', 'tlscert', 'tlskey', 'insecure-tcp', 'cluster-advertise', 'cluster-peers', 'cluster-port', 'health-on-failure', 'userns-remap', 'no-new-privileges', 'seccomp-profile', 'max-hijacked-streams', 'max-header-size', 'max-json-body']);
     for (const k of Object.keys(file)) {
       if (!known.has(k)) throw new InvalidParameterError(`unable to configure the pier daemon with file ${configFile}: the following directives don't match any configuration option: ${k}`);
     }
@@ -235,8 +244,20 @@ export function loadConfig(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   }
   const usernsRemap = (last('userns-remap') ?? fileStr('userns-remap')) || undefined;
   if (usernsRemap) parseRemapSpec(usernsRemap);
+  const limit = (k: 'max-hijacked-streams' | 'max-header-size' | 'max-json-body', dflt: number, min: number): number => {
+    const text = last(k) ?? (typeof file[k] === 'number' ? String(file[k]) : undefined);
+    if (text === undefined) return dflt;
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidParameterError(`invalid --${k}: "${text}": want an integer of at least ${min}`);
+    return n;
+  };
+  const apiLimits = {
+    maxHijackedStreams: limit('max-hijacked-streams', DEFAULT_API_LIMITS.maxHijackedStreams, 1),
+    maxHeaderSize: limit('max-header-size', DEFAULT_API_LIMITS.maxHeaderSize, 1024),
+    maxJsonBody: limit('max-json-body', DEFAULT_API_LIMITS.maxJsonBody, 1024),
+  };
   const cfg: DaemonConfig = {
-    hosts, dataRoot, execRoot,
+    hosts, dataRoot, execRoot, apiLimits,
     pidfile: resolve(last('pidfile') ?? fileStr('pidfile') ?? join(execRoot, 'pierd.pid')),
     logLevel, defaultRuntime, runtimes,
     group: last('group') ?? fileStr('group') ?? 'docker',

@@ -21,7 +21,7 @@ import { NetworkService, lazyEmbeddedDns, hostResolvers, type Cluster } from '..
 import { VolumeService } from '../volumes/index.js';
 import { prepareCgroups, daemonCapabilities, isProcessAlive, removeCgroup, ForkServer, useForkServer, type CgroupSetup } from '../kernel/index.js';
 import { loadDefaultSeccompProfile, narrowToDockerDefaults, parseProfileText, type SeccompProfile } from '../pkg/seccomp/index.js';
-import { Authorizer, createApiServer, buildRouter, decodeContainerCreate, type Backend } from '../api/index.js';
+import { Authorizer, createApiServer, buildRouter, decodeContainerCreate, type ApiServer, type Backend } from '../api/index.js';
 import type { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
@@ -56,7 +56,7 @@ export class Daemon {
   readonly #cfg: DaemonConfig;
   readonly log: Logger;
   #store: Store | undefined;
-  #servers: Server[] = [];
+  #servers: ApiServer[] = [];
   #tlsServers: TlsServer[] = [];
   #containers: ContainerService | undefined;
   #networks: NetworkService | undefined;
@@ -308,7 +308,7 @@ export class Daemon {
   }
 
   async #listen(host: string, router: ReturnType<typeof buildRouter>): Promise<void> {
-    const server = createApiServer(router, this.log.child({ component: 'api' }), this.#authz ? { authz: this.#authz } : {});
+    const server = createApiServer(router, this.log.child({ component: 'api' }), { limits: this.#cfg.apiLimits, ...(this.#authz ? { authz: this.#authz } : {}) });
     if (host.startsWith('unix://')) {
       const path = host.slice('unix://'.length);
       mkdirSync(dirname(path), { recursive: true });
@@ -420,7 +420,9 @@ export class Daemon {
   async stop(): Promise<void> {
     for (const t of this.#tlsServers) t.close();
     this.#tlsServers = [];
-    await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+    // Upgraded (attach/exec) sockets are no HTTP connections any more: closeAllConnections() leaves
+    // them, and server.close() would wait for them (a half-open one forever).
+    await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); s.closeHijacked(); })));
     this.#servers = [];
     await this.#builds?.close();
     await this.#containers?.drain();

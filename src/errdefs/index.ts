@@ -26,13 +26,15 @@ export class UnauthorizedError extends PierError { readonly code = 'PIER_ERR_UNA
 export class ForbiddenError extends PierError { readonly code = 'PIER_ERR_FORBIDDEN'; }
 export class UnavailableError extends PierError { readonly code = 'PIER_ERR_UNAVAILABLE'; }
 export class NotImplementedError extends PierError { readonly code = 'PIER_ERR_NOT_IMPLEMENTED'; }
+/** A request body or head past pierd's bound (413): the client should send less. */
+export class TooLargeError extends PierError { readonly code = 'PIER_ERR_TOO_LARGE'; }
 /** The client went away: nothing is sent, logged at debug. */
 export class CanceledError extends PierError { readonly code = 'PIER_ERR_CANCELED'; }
 export class SystemError extends PierError { readonly code = 'PIER_ERR_SYSTEM'; }
 
 export type ErrorClass =
   | typeof InvalidParameterError | typeof NotFoundError | typeof ConflictError | typeof NotModifiedError
-  | typeof UnauthorizedError | typeof ForbiddenError | typeof UnavailableError | typeof NotImplementedError
+  | typeof UnauthorizedError | typeof ForbiddenError | typeof UnavailableError | typeof NotImplementedError | typeof TooLargeError
   | typeof CanceledError | typeof SystemError;
 
 /** The first classified PierError on the cause chain, outermost first; undefined when none. */

@@ -157,8 +157,7 @@ export async function loadImages(images: ImageService, body: Readable, tmpRoot: 
     const out: string[] = [];
     const manifest = await read('manifest.json');
     if (manifest) {
-      const entries = JSON.parse(manifest.toString('utf8')) as { Config: string; RepoTags?: string[] | null; Layers: string[] }[];
-      if (!Array.isArray(entries)) throw new InvalidParameterError('invalid archive: manifest.json is not a list');
+      const entries = archiveManifest(manifest);
       for (const e of entries) {
         const cfgBytes = await read(e.Config);
         if (!cfgBytes) throw new InvalidParameterError(`invalid archive: ${e.Config} is missing`);
@@ -170,12 +169,17 @@ export async function loadImages(images: ImageService, body: Readable, tmpRoot: 
     }
     const idx = await read('index.json');
     if (!idx) throw new InvalidParameterError('invalid archive: neither manifest.json nor index.json found');
-    const index = JSON.parse(idx.toString('utf8')) as { manifests?: { digest: string; annotations?: Record<string, string> }[] };
-    for (const d of index.manifests ?? []) {
+    const index = archiveJson(idx, 'index.json') as { manifests?: unknown };
+    if (index.manifests !== undefined && index.manifests !== null && !Array.isArray(index.manifests)) throw new InvalidParameterError('invalid archive: index.json manifests is not a list');
+    for (const d of (index.manifests ?? []) as { digest: string; annotations?: Record<string, string> }[]) {
+      if (!d || typeof d.digest !== 'string') throw new InvalidParameterError('invalid archive: an index.json manifest has no digest');
       const mb = await read(`blobs/sha256/${hex(d.digest)}`);
       if (!mb) throw new InvalidParameterError(`invalid archive: manifest ${d.digest} is missing`);
-      const m = JSON.parse(mb.toString('utf8')) as { config?: { digest: string }; layers?: { digest: string }[] };
+      const m = archiveJson(mb, `manifest ${d.digest}`) as { config?: { digest: string }; layers?: { digest: string }[] };
       if (!m.config) continue; // a nested index: not followed
+      if (typeof m.config.digest !== 'string' || (m.layers !== undefined && (!Array.isArray(m.layers) || m.layers.some((l) => typeof l?.digest !== 'string')))) {
+        throw new InvalidParameterError(`invalid archive: manifest ${d.digest} is malformed`);
+      }
       const cfgBytes = await read(`blobs/sha256/${hex(m.config.digest)}`);
       if (!cfgBytes) throw new InvalidParameterError(`invalid archive: config ${m.config.digest} is missing`);
       if (!wanted(cfgBytes, o.platform)) continue;
@@ -189,6 +193,33 @@ export async function loadImages(images: ImageService, body: Readable, tmpRoot: 
   }
 }
 
+/** Untrusted JSON from an archive: an object, or the archive is invalid (400, never a 500). */
+function archiveJson(bytes: Buffer, what: string): Record<string, unknown> {
+  let v: unknown;
+  try { v = JSON.parse(bytes.toString('utf8')); } catch (err) {
+    throw new InvalidParameterError(`invalid archive: ${what} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidParameterError(`invalid archive: ${what} is not a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** docker save's manifest.json: a list of { Config, RepoTags, Layers }, checked field by field. */
+export function archiveManifest(bytes: Buffer): { Config: string; RepoTags: string[]; Layers: string[] }[] {
+  let v: unknown;
+  try { v = JSON.parse(bytes.toString('utf8')); } catch (err) {
+    throw new InvalidParameterError(`invalid archive: manifest.json is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (!Array.isArray(v)) throw new InvalidParameterError('invalid archive: manifest.json is not a list');
+  return v.map((e: unknown) => {
+    const o = (e ?? {}) as Record<string, unknown>;
+    const strs = (x: unknown): x is string[] => Array.isArray(x) && x.every((y) => typeof y === 'string');
+    if (typeof e !== 'object' || e === null || typeof o['Config'] !== 'string' || !strs(o['Layers']) || (o['RepoTags'] != null && !strs(o['RepoTags']))) {
+      throw new InvalidParameterError('invalid archive: a manifest.json entry needs Config (a string), Layers and RepoTags (lists of strings)');
+    }
+    return { Config: o['Config'], Layers: o['Layers'], RepoTags: (o['RepoTags'] ?? []) as string[] };
+  });
+}
+
 /** `load --platform`: an image of another platform is skipped, as dockerd skips it. */
 function wanted(cfgBytes: Buffer, platform: Platform | undefined): boolean {
   if (!platform) return true;
@@ -198,8 +229,10 @@ function wanted(cfgBytes: Buffer, platform: Platform | undefined): boolean {
 }
 
 async function loadOne(images: ImageService, cfgBytes: Buffer, layerFiles: string[]): Promise<ImageRecord> {
-  const cfg = JSON.parse(cfgBytes.toString('utf8')) as ImageConfigFile;
-  const diffIds = cfg.rootfs?.diff_ids ?? [];
+  const cfg = archiveJson(cfgBytes, 'an image config') as unknown as ImageConfigFile;
+  if (!cfg.rootfs || typeof cfg.rootfs !== 'object') throw new InvalidParameterError('invalid archive: an image config has no rootfs');
+  const diffIds = cfg.rootfs.diff_ids ?? [];
+  if (!Array.isArray(diffIds) || diffIds.some((d) => typeof d !== 'string')) throw new InvalidParameterError('invalid archive: an image config has malformed rootfs.diff_ids');
   if (diffIds.length !== layerFiles.length) throw new InvalidParameterError(`invalid archive: the config names ${diffIds.length} layers, the archive ${layerFiles.length}`);
   const chains = chainIds(diffIds);
   const sizes: number[] = [];

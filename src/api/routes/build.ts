@@ -62,10 +62,12 @@ async function build(ctx: Ctx, b: Backend): Promise<undefined> {
   }
   const res = ctx.res;
   if (!res) return undefined;
-  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
-  const send = (m: Record<string, unknown>): void => { if (!res.writableEnded && !res.destroyed) res.write(`${JSON.stringify(m)}\r\n`); };
+  // The 200 goes out with the first message, not before: a context whose framing breaks early
+  // (a bad chunk) then still gets the parser's 400 instead of a cut 200.
+  const head = (): void => { if (!res.headersSent) res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' }); };
+  const send = (m: Record<string, unknown>): void => { if (!res.writableEnded && !res.destroyed) { head(); res.write(`${JSON.stringify(m)}\r\n`); } };
   await b.builds.build(ctx.req, req, send, ctx.signal);
-  res.end();
+  if (!res.destroyed) { head(); res.end(); }
   return undefined;
 }
 

@@ -58,11 +58,24 @@ function pathStatHeader(st: unknown): string {
   return Buffer.from(JSON.stringify(st)).toString('base64');
 }
 
+/** A path that is not there (or not reachable through a directory): docker's "Could not find the file". */
+function pathMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return isNotFound(err) || code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The `path` of an archive request: required, and a path the kernel can take (no NUL byte). */
+function archivePath(ctx: Ctx): string {
+  const p = ctx.query.get('path') ?? '';
+  if (!p) throw new InvalidParameterError('path is required');
+  if (p.includes('\0')) throw new InvalidParameterError(`invalid path ${JSON.stringify(p)}: it contains a NUL byte`);
+  return p;
+}
+
 async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<undefined> {
   const ref = ctx.params['id'] ?? '';
   const c = b.containers.get(ref);
-  const p = ctx.query.get('path') ?? '';
-  if (!p) throw new InvalidParameterError('path is required');
+  const p = archivePath(ctx);
   const res = ctx.res;
   if (!res) return undefined;
   await withRootfs(b, c.Id, async (root) => {
@@ -70,7 +83,7 @@ async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<und
     try {
       st = await statPath(root, p);
     } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`);
+      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`, { cause: err });
       throw err;
     }
     if (!withBody) {
@@ -91,8 +104,7 @@ async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<und
 async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
   const ref = ctx.params['id'] ?? '';
   const c = b.containers.get(ref);
-  const p = ctx.query.get('path') ?? '';
-  if (!p) throw new InvalidParameterError('path is required');
+  const p = archivePath(ctx);
   if (c.HostConfig.ReadonlyRootfs) throw new ForbiddenError('container rootfs is marked read-only');
   const noOverwriteDirNonDir = qbool(ctx.query, 'noOverwriteDirNonDir');
   const copyUIDGID = qbool(ctx.query, 'copyUIDGID');
@@ -101,7 +113,7 @@ async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
     try {
       st = await statPath(root, p);
     } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`);
+      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`, { cause: err });
       throw err;
     }
     if ((st.mode & 0x80000000) === 0) throw new InvalidParameterError(`extraction point is not a directory`);

@@ -1,12 +1,11 @@
 import { InvalidParameterError, messageOf } from '../../errdefs/index.js';
 import type { ExecConfig } from '../../containers/index.js';
-import { readJson, type Ctx } from '../http.js';
+import { parseJsonText, readJson, type Ctx } from '../http.js';
 import { attachContentType, frameHeader, readUpgradeBody, upgradeResponse } from '../hijack.js';
 import { Fields } from '../decode.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
 import type { Readable, Writable } from 'node:stream';
-import sjson from 'secure-json-parse';
 
 function decodeExecConfig(body: unknown): ExecConfig {
   const f = new Fields(body, 'container.ExecOptions');
@@ -49,12 +48,8 @@ async function execStart(ctx: Ctx, b: Backend): Promise<undefined> {
     const v = await readJson(ctx.req);
     bodyBuf = Buffer.from(JSON.stringify(v ?? {}));
   }
-  let body: unknown = {};
-  if (bodyBuf.length) {
-    try { body = sjson.parse(bodyBuf.toString('utf8'), undefined, { protoAction: 'remove' }); } catch (err) {
-      throw new InvalidParameterError(`invalid JSON: ${messageOf(err)}`);
-    }
-  }
+  const text = bodyBuf.toString('utf8').trim();
+  const body: unknown = text ? parseJsonText(text) : {};
   const f = new Fields(body, 'container.ExecStartOptions');
   const detach = f.bool('Detach');
   const e = b.execs.get(id);

@@ -12,6 +12,7 @@ function pickImageFields(c: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 import { COMMON_HEADERS, qbool, readJson, type Ctx } from '../http.js';
+import { decodeContainerConfig, Fields } from '../decode.js';
 import { httpGet } from '../../pkg/httpget/index.js';
 import type { Router } from '../router.js';
 import type { Backend } from '../backend.js';
@@ -47,8 +48,20 @@ async function inspect(b: Backend, img: ImageRecord): Promise<Record<string, unk
 function progress(ctx: Ctx): (obj: Record<string, unknown>) => void {
   const res = ctx.res;
   if (!res) return () => {};
-  res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
-  return (obj) => { res.write(JSON.stringify(obj) + '\r\n'); };
+  // The 200 goes out with the first line: until then an error can still be a plain HTTP error.
+  return (obj) => {
+    if (res.destroyed || res.writableEnded) return;
+    if (!res.headersSent) res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+    res.write(JSON.stringify(obj) + '\r\n');
+  };
+}
+
+/** Ends a progress stream, with its 200 head if no line went out. */
+function endProgress(ctx: Ctx): void {
+  const res = ctx.res;
+  if (!res || res.destroyed || res.writableEnded) return;
+  if (!res.headersSent) res.writeHead(200, { ...COMMON_HEADERS, 'Content-Type': 'application/json' });
+  res.end();
 }
 
 export function imageRoutes(r: Router, b: Backend): void {
@@ -120,7 +133,7 @@ export function imageRoutes(r: Router, b: Backend): void {
     } catch (err) {
       send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
     }
-    ctx.res?.end();
+    endProgress(ctx);
     return undefined;
   });
   const save = async (ctx: Ctx, names: string[]): Promise<undefined> => {
@@ -153,20 +166,30 @@ export function imageRoutes(r: Router, b: Backend): void {
   r.post('/commit', async (ctx) => {
     const q = ctx.query;
     const c = b.containers.get(q.get('container') ?? '');
-    const body = await readJson(ctx.req).catch(() => null) as Record<string, unknown> | null;
+    // moby's postCommit: the body is a container.Config (or nothing); anything else is a 400.
+    const raw = await readJson(ctx.req);
+    // Decoded for its types only (a Cmd of 5 would otherwise land in the image's config).
+    decodeContainerConfig(new Fields(raw, 'container.Config'));
     const given: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(body ?? {})) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '') given[k] = v;
+    for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0) && v !== '') given[k] = v;
     // `-c` changes apply on top of what the container runs with (docker's BuildFromConfig).
     const changes = q.getAll('changes');
     const overrides: Record<string, unknown> = changes.length
       ? (await import('../../build/index.js')).applyChanges({ ...pickImageFields(c.Config as unknown as Record<string, unknown>), ...given } as ImageRunConfig, changes) as Record<string, unknown>
       : given;
-    const rec = await b.images.commit({
-      parentId: c.Image, upperDir: await b.images.snapshots.dir(c.pier.snapshotKey), containerId: c.Id,
-      containerConfig: c.Config as unknown as Record<string, unknown>, overrides,
-      ...(q.get('comment') ? { comment: q.get('comment') ?? '' } : {}), ...(q.get('author') ? { author: q.get('author') ?? '' } : {}),
-      ...(q.get('repo') ? { repo: q.get('repo') ?? '' } : {}), ...(q.get('tag') ? { tag: q.get('tag') ?? '' } : {}),
-    });
+    let rec;
+    try {
+      rec = await b.images.commit({
+        parentId: c.Image, upperDir: await b.images.snapshots.dir(c.pier.snapshotKey), containerId: c.Id,
+        containerConfig: c.Config as unknown as Record<string, unknown>, overrides,
+        ...(q.get('comment') ? { comment: q.get('comment') ?? '' } : {}), ...(q.get('author') ? { author: q.get('author') ?? '' } : {}),
+        ...(q.get('repo') ? { repo: q.get('repo') ?? '' } : {}), ...(q.get('tag') ? { tag: q.get('tag') ?? '' } : {}),
+      });
+    } catch (err) {
+      // Removed while being committed: its layer went away under us.
+      if (!b.containers.tryGet(c.Id)) throw new NotFoundError(`No such container: ${q.get('container') ?? ''}`, { cause: err });
+      throw err;
+    }
     return { status: 201, json: { Id: rec.id } };
   });
   r.post('/images/prune', async (ctx) => {
@@ -231,7 +254,7 @@ export function imageRoutes(r: Router, b: Backend): void {
       } catch (err) {
         send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
       }
-      ctx.res?.end();
+      endProgress(ctx);
       return undefined;
     }
     const from = q.get('fromImage') ?? '';
@@ -256,7 +279,7 @@ export function imageRoutes(r: Router, b: Backend): void {
     } catch (err) {
       send({ errorDetail: { message: messageOf(err) }, error: messageOf(err) });
     }
-    ctx.res?.end();
+    endProgress(ctx);
     return undefined;
   });
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NotFoundError, NotImplementedError } from '../../errdefs/index.js';
+import { parseFilters, validateFilters } from '../../pkg/filters/index.js';
 import type { Backend } from '../backend.js';
 import type { Router } from '../router.js';
 
@@ -41,12 +42,11 @@ export function pluginRoutes(r: Router, b: Backend): void {
   r.get('/plugins', async (ctx) => {
     let list = await b.plugins.discover();
     // docker's filters: capability=, enable=
-    const f = ctx.query.get('filters');
-    if (f) {
-      const filters = JSON.parse(f) as Record<string, string[] | Record<string, boolean>>;
-      const vals = (k: string): string[] => { const v = filters[k]; return Array.isArray(v) ? v : v ? Object.keys(v) : []; };
-      const caps = vals('capability');
-      const enabled = vals('enabled');
+    const f = parseFilters(ctx.query.get('filters'));
+    validateFilters(f, ['capability', 'enabled']);
+    {
+      const caps = [...(f.get('capability') ?? [])];
+      const enabled = [...(f.get('enabled') ?? [])];
       if (caps.length) list = list.filter((p) => (p.implements ?? []).some((i) => caps.includes(CAPABILITY[i] ?? i.toLowerCase())));
       if (enabled.length) list = list.filter((p) => enabled.includes(String(p.implements !== undefined)));
     }

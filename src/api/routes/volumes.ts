@@ -1,4 +1,5 @@
-import { InvalidParameterError, UnavailableError } from '../../errdefs/index.js';
+import { InvalidParameterError, NotImplementedError } from '../../errdefs/index.js';
+import { NOT_SWARM } from './unsupported.js';
 import type { VolumeRecord } from '../../volumes/index.js';
 import { parseFilters, validateFilters, matchAny, matchLabels, matchPruneLabels } from '../../pkg/filters/index.js';
 import { qbool, readJson } from '../http.js';
@@ -33,7 +34,7 @@ export function volumeRoutes(r: Router, b: Backend): void {
 
   r.post('/volumes/create', async (ctx) => {
     const f = new Fields(await readJson(ctx.req), 'volume.CreateOptions');
-    if (f.has('ClusterVolumeSpec')) throw new UnavailableError('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+    if (f.has('ClusterVolumeSpec')) throw new NotImplementedError(NOT_SWARM);
     // A volume created without a name is anonymous, as moby labels it (volume prune takes it).
     const v = await b.volumes.create({ Name: f.str('Name'), Driver: f.str('Driver'), DriverOpts: f.strMap('DriverOpts'), Labels: f.strMap('Labels') }, { anonymous: !f.str('Name') });
     return { status: 201, json: volumeView(v) };

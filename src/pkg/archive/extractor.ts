@@ -102,6 +102,8 @@ async function drain(entry: Entry): Promise<void> {
 }
 
 /** Applies the entries of one archive to one directory; see extractTar. */
+const CLIENT_ERRNOS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EEXIST', 'ENOTEMPTY', 'ELOOP', 'ENAMETOOLONG', 'EINVAL', 'EPERM', 'EACCES', 'EROFS', 'EXDEV', 'EMLINK']);
+
 export class TarExtractor {
   readonly #r: RootResolver;
   readonly #o: ExtractOptions;
@@ -133,6 +135,10 @@ export class TarExtractor {
     } catch (err) {
       await drain(entry).catch(() => { /* the archive is abandoned anyway */ });
       if (err instanceof PierError || (err instanceof Error && err.name === 'AbortError')) throw err;
+      // What the archive asks for and the tree refuses (a file where a directory is, a name procfs
+      // will not take) is the archive's fault: 400. A disk that is full or failing stays a 500.
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === 'string' && CLIENT_ERRNOS.has(code)) throw new InvalidParameterError(`cannot extract "${raw}": ${code}`, { cause: err });
       throw new SystemError(`cannot extract "${raw}"`, { cause: err });
     }
   }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
-import { SystemError } from '../../errdefs/index.js';
+import { InvalidParameterError, SystemError } from '../../errdefs/index.js';
 
 /**
  * Node has no mknod, mkfifo, setxattr or getxattr: these helpers run the
@@ -51,7 +51,9 @@ async function mustRun(tool: string, args: readonly string[], what: string): Pro
   const bin = await findTool(tool);
   if (bin === undefined) throw new SystemError(`cannot ${what}: ${tool} is not installed`);
   const r = await runTool(bin, args);
-  if (r.code !== 0) throw new SystemError(`cannot ${what}: ${tool} exited with status ${r.code}: ${r.stderr}`);
+  // The tool ran and the tree refused what the archive asked (the name exists, the place takes no
+  // nodes): the archive's error, a 400. A missing tool above stays pier's own (500).
+  if (r.code !== 0) throw new InvalidParameterError(`cannot ${what}: ${tool} exited with status ${r.code}: ${r.stderr}`);
 }
 
 export interface DeviceNode { path: string; kind: 'c' | 'b'; major: number; minor: number; mode: number }
