@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { InvalidParameterError } from '../errdefs/index.js';
 import { parseLevel, type Level } from '../pkg/log/index.js';
 import { parseRemapSpec } from '../pkg/idtools/index.js';
+import { DEFAULT_LIMITS } from '../api/index.js';
 
 /** The daemon's whole configuration: defaults ← daemon.json ← environment ← flags; frozen. */
 export interface DaemonConfig {
@@ -49,7 +50,7 @@ export interface DaemonConfig {
 }
 
 /** Defaults of `apiLimits`; also what api/ uses when given none. */
-export const DEFAULT_API_LIMITS = { maxHijackedStreams: 1024, maxHeaderSize: 64 * 1024, maxJsonBody: 32 * 1024 * 1024 } as const;
+export const DEFAULT_API_LIMITS = DEFAULT_LIMITS;
 
 export const DEFAULT_SOCKET = 'unix:///run/pier/pier.sock';
 
