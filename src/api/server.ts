@@ -53,11 +53,19 @@ function parserErrorStatus(code: string | undefined): [number, string] {
 }
 
 /** Builds the Engine API HTTP server around a route table; `authz` puts authorization plugins in front of it. */
-export function createApiServer(router: Router, log: Logger, opts: { authz?: Authorizer; limits?: Partial<ApiLimits> } = {}): ApiServer {
+export function createApiServer(router: Router, log: Logger, opts: {
+  authz?: Authorizer; limits?: Partial<ApiLimits>;
+  /** The slow-client timeouts, shorter in tests; Node checks heads every `checkMs` (default 30 s). */
+  timeouts?: { headersMs?: number; keepAliveMs?: number; checkMs?: number };
+} = {}): ApiServer {
   const authz = opts.authz;
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   let reqSeq = 0;
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_MS, requestTimeout: 0, headersTimeout: HEADERS_TIMEOUT_MS, maxHeaderSize: limits.maxHeaderSize });
+  const t = opts.timeouts ?? {};
+  const server = createServer({
+    keepAliveTimeout: t.keepAliveMs ?? KEEP_ALIVE_MS, requestTimeout: 0, headersTimeout: t.headersMs ?? HEADERS_TIMEOUT_MS,
+    maxHeaderSize: limits.maxHeaderSize, ...(t.checkMs !== undefined ? { connectionsCheckingInterval: t.checkMs } : {}),
+  });
   // Hijacked sessions, counted from the upgrade to the session's own end: the socket closing, or
   // pierd ending its side (a half-open socket whose client sent CloseWrite and is never read again
   // may not emit 'close' for a long time; counting to 'close' only would leak the slot).
