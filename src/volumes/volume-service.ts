@@ -127,6 +127,12 @@ export class VolumeService {
     if (!NAME_RE.test(name)) throw new InvalidParameterError(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
     const opts = req.DriverOpts && Object.keys(req.DriverOpts).length ? { ...req.DriverOpts } : null;
     validateLocalOpts(opts);
+    // Under the name's lock, as remove: a remove still deleting the old directory would otherwise
+    // take the new volume's directory with it (found by the crash suite, no crash needed).
+    return this.#locks.run(name, () => this.#createLocal(name, opts, req, o));
+  }
+
+  async #createLocal(name: string, opts: Record<string, string> | null, req: CreateVolumeRequest, o: { anonymous?: boolean }): Promise<VolumeRecord> {
     const existing = this.#t.get(name);
     if (existing) {
       if (opts && !sameOptions(existing.Options ?? {}, opts)) {

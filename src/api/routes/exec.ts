@@ -86,6 +86,10 @@ async function execStart(ctx: Ctx, b: Backend): Promise<undefined> {
     });
     input?.on('end', () => { stdin.end(); });
   }
+  // readUpgradeBody pauses the socket when the body came after the head: a 'data' listener does
+  // not undo an explicit pause, so without this the client's stdin (and its EOF) was never read
+  // and `echo x | docker exec -i c cat` hung about one time in five.
+  input?.resume();
   out.on('close', () => { if (b.execs.get(id).Running) { /* client left: let the process run, as docker does */ } });
   let failure = '';
   await Promise.all([
