@@ -70,8 +70,9 @@ test('top refuses to rename another column to PID', async () => {
   assert.equal(ok.Processes[0]?.[0], String(process.pid));
 });
 
-test('top reports ps errors with ps\'s first stderr line', async () => {
-  await assert.rejects(top([1], '--no-such-option'), (err: unknown) => err instanceof SystemError && err.message.startsWith('ps: '));
+test('ps refusing the client\'s own arguments is a 400 with ps\'s first stderr line (or its exit status)', async () => {
+  await assert.rejects(top([1], '--no-such-option'), (err: unknown) => err instanceof InvalidParameterError && err.message === 'ps: error: unknown gnu long option');
+  await assert.rejects(top([1], '-x', { ps: '/bin/false' }), (err: unknown) => err instanceof InvalidParameterError && err.message === 'ps: exit status 1');
 });
 
 test('top reports a silent ps failure with its exit status, as Go\'s exec does', async () => {

@@ -34,7 +34,13 @@ export async function top(pids: readonly number[], psArgs = '-ef', opts: TopOpti
     output = await run(ps, [...args, `-q${pids.join(',')}`], opts.signal).catch(() => undefined);
   }
   output ??= await run(ps, args, opts.signal).catch((err: unknown) => {
-    throw describePsFailure(err);
+    const failure = describePsFailure(err);
+    // ps refusing the client's own arguments is the client's error (a 400); with docker's default
+    // `-ef` a failing ps is the daemon's.
+    if (failure instanceof SystemError && raw !== '-ef' && (err as { code?: unknown }).code !== 'ENOENT') {
+      throw new InvalidParameterError(failure.message, { cause: err });
+    }
+    throw failure;
   });
   return parsePsOutput(output, new Set(pids));
 }
@@ -61,12 +67,14 @@ function run(file: string, args: string[], signal: AbortSignal | undefined): Pro
   });
 }
 
-function describePsFailure(err: unknown): SystemError {
+function describePsFailure(err: unknown): SystemError | InvalidParameterError {
   const e = err as Error & { code?: unknown; stderr?: string };
   if (e.code === 'ENOENT') return new SystemError('ps: exec: "ps": executable file not found in $PATH', { cause: err });
   const first = (e.stderr ?? '').split('\n')[0]?.trim();
   // Go's exec reports "exit status N" when ps said nothing.
   const detail = first !== undefined && first !== '' ? first : typeof e.code === 'number' ? `exit status ${e.code}` : e.message;
+  // procps says "error: …" (and shows its usage) for arguments it refuses: the client's ps_args, a 400.
+  if (/^error:/.test(first ?? '')) return new InvalidParameterError(`ps: ${detail}`, { cause: err });
   return new SystemError(`ps: ${detail}`, { cause: err });
 }
 

@@ -214,6 +214,7 @@ export function imageRoutes(r: Router, b: Backend): void {
     const str = (k: string): string => (typeof body?.[k] === 'string' ? body[k] as string : '');
     const server = str('serveraddress').replace(/^https?:\/\//, '').replace(/\/.*$/, '');
     const domain = !server || ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(server) ? 'docker.io' : server;
+    if (!URL.canParse(`https://${domain}/`) || /[\s/@]/.test(domain)) throw new InvalidParameterError(`invalid registry address ${JSON.stringify(str('serveraddress'))}`);
     await b.images.login(domain, { username: str('username'), password: str('password'), ...(str('identitytoken') ? { identitytoken: str('identitytoken') } : {}) });
     return { json: { Status: 'Login Succeeded', IdentityToken: '' } };
   });
