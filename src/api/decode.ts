@@ -136,13 +136,29 @@ function decodeRestartPolicy(f: Fields): RestartPolicy {
   return { Name: name as RestartPolicy['Name'], MaximumRetryCount: f.int('MaximumRetryCount') };
 }
 
+/** nat.PortMap: `{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}`; each binding's fields are strings, as Go decodes them. */
+function decodePortBindings(v: unknown): HostConfig['PortBindings'] {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw wrongType('HostConfig', 'PortBindings', v, 'nat.PortMap');
+  const out: NonNullable<HostConfig['PortBindings']> = {};
+  for (const [port, list] of Object.entries(v as Obj)) {
+    if (list === null) { out[port] = []; continue; }
+    if (!Array.isArray(list)) throw wrongType('HostConfig', 'PortBindings', list, '[]nat.PortBinding');
+    out[port] = list.map((b: unknown) => {
+      const pf = new Fields(b, 'nat.PortBinding');
+      return { HostIp: pf.str('HostIp'), HostPort: pf.str('HostPort') };
+    });
+  }
+  return out;
+}
+
 export function decodeHostConfig(f: Fields): HostConfig {
   const lc = f.obj('LogConfig', 'LogConfig');
   const console = f.array('ConsoleSize', '[2]uint');
   const h: HostConfig = {
     Binds: f.strs('Binds'), ContainerIDFile: f.str('ContainerIDFile'),
     LogConfig: { Type: lc.str('Type'), Config: lc.strMap('Config') ?? {} },
-    NetworkMode: f.str('NetworkMode'), PortBindings: (f.raw('PortBindings') as HostConfig['PortBindings']) ?? null,
+    NetworkMode: f.str('NetworkMode'), PortBindings: decodePortBindings(f.raw('PortBindings')),
     RestartPolicy: decodeRestartPolicy(f.obj('RestartPolicy', 'RestartPolicy')),
     AutoRemove: f.bool('AutoRemove'), VolumeDriver: f.str('VolumeDriver'), VolumesFrom: f.strs('VolumesFrom'),
     ConsoleSize: [Number(console?.[0] ?? 0), Number(console?.[1] ?? 0)],
