@@ -7,6 +7,7 @@ import { parsePlatform, platformMismatch, platformText, type Platform } from './
  * image. Progress goes out as dockerd's JSON messages.
  */
 import { PassThrough, Readable, type Writable } from 'node:stream';
+import { drained } from '../pkg/streams/index.js';
 import { InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '../errdefs/index.js';
 import {
   RegistryClient, isIndex, isInsecureRegistry, isLayer, isManifest,
@@ -306,15 +307,6 @@ export class Puller {
     })();
     return this.#images.extractLayer(readableFrom(counted), { keepTar: false, expectDiffId: diffId });
   }
-}
-
-/** Resolves when `w` can take more, or is gone. */
-function drained(w: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => { w.off('drain', done); w.off('close', done); resolve(); };
-    w.on('drain', done);
-    w.on('close', done);
-  });
 }
 
 function readableFrom(it: AsyncIterable<Uint8Array>): Readable {

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { writeWithBackpressure } from '../backpressure.js';
+import { writeWithBackpressure } from '../../pkg/streams/index.js';
 import { pipeline } from 'node:stream/promises';
 import { ForbiddenError, InvalidParameterError, NotFoundError, isNotFound } from '../../errdefs/index.js';
 import { readLogs, parseSince, rotatedPaths, parseLogOpts } from '../../containers/index.js';

@@ -1,5 +1,5 @@
 import { parseFilters, validateFilters, matchAny, matchLabels } from '../../pkg/filters/index.js';
-import { writeWithBackpressure } from '../backpressure.js';
+import { writeWithBackpressure } from '../../pkg/streams/index.js';
 import { InvalidParameterError } from '../../errdefs/index.js';
 import { COMMON_HEADERS, type Ctx } from '../http.js';
 import type { Router } from '../router.js';

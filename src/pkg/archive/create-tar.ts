@@ -2,6 +2,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, readlinkSync, r
 import { PassThrough, type Readable } from 'node:stream';
 import { pack as tarPack, type Header, type Pack } from 'tar-stream';
 import { nullLogger, type Logger } from '../log/index.js';
+import { drained } from '../streams/index.js';
 import { readXattrsTree } from './host-tools.js';
 import { RootResolver } from './resolve-in-root.js';
 import { cleanEntryName, joinRel, splitPath, WHITEOUT_OPAQUE, WHITEOUT_PREFIX } from './tar-path.js';
@@ -35,15 +36,6 @@ function major(rdev: bigint): number { return Number(((rdev >> 8n) & 0xfffn) | (
 function minor(rdev: bigint): number { return Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)); }
 function byteOrder(a: string, b: string): number { return Buffer.compare(Buffer.from(a), Buffer.from(b)); }
 
-/** Waits until `s` has room again or is gone. */
-function roomIn(s: PassThrough): Promise<void> {
-  if (!s.writableNeedDrain || s.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => { s.off('drain', done); s.off('close', done); resolve(); };
-    s.on('drain', done);
-    s.on('close', done);
-  });
-}
 
 /** Exactly `size` bytes of an open file: cut if it grew, zero-padded if it shrank meanwhile. */
 function* fileBytes(fd: number, size: number): Generator<Buffer> {
@@ -93,7 +85,7 @@ class TarWriter {
     try {
       for await (const chunk of this.#pack as AsyncIterable<Buffer>) {
         if (this.#out.destroyed) return;
-        if (!this.#out.write(chunk)) await roomIn(this.#out);
+        if (!this.#out.write(chunk)) await drained(this.#out);
       }
       this.#out.end();
     } catch (err) {
@@ -169,7 +161,7 @@ class TarWriter {
   }
 
   async #emit(host: string, rel: string, st: Stat): Promise<void> {
-    await roomIn(this.#out);
+    await drained(this.#out);
     const name = this.#name(rel);
     const h = this.#header(name, st);
     const attrs = this.#xattrs?.get(host);

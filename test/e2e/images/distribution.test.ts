@@ -65,6 +65,36 @@ for (const kind of kinds) {
   });
 }
 
+type IncomingMessage = import('node:http').IncomingMessage;
+type ServerResponse = import('node:http').ServerResponse;
+
+/**
+ * An HTTP proxy in front of a test registry on a free loopback port. Blob GETs of more than
+ * `minBlob` bytes go to `onBlob` (the upstream response paused, the client's headers already
+ * sent); everything else passes through. `onRequest` sees every request first.
+ */
+async function blobProxy(reg: TestRegistry, minBlob: number, onBlob: (req: IncomingMessage, res: ServerResponse, up: IncomingMessage) => void,
+  onRequest: (req: IncomingMessage) => void = () => undefined): Promise<{ port: number; close: () => Promise<void> }> {
+  const http = await import('node:http');
+  const [rhost, rport] = reg.host.split(':');
+  const proxy = http.createServer((req, res) => {
+    onRequest(req);
+    const up = http.request({ host: rhost, port: Number(rport), path: req.url, method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      const blob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && Number(ur.headers['content-length'] ?? 0) > minBlob;
+      if (blob) onBlob(req, res, ur);
+      else ur.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const addr = proxy.address();
+  return {
+    port: typeof addr === 'object' && addr ? addr.port : 0,
+    close: async () => { proxy.closeAllConnections(); await new Promise<void>((r) => proxy.close(() => r())); },
+  };
+}
+
 test('a two-layer image copied in by skopeo pulls with its whiteout, opaque dir and hard link applied', { skip }, async () => {
   const reg = await registry('pier', 'layered');
   const layout = join(tmp, 'layout');
@@ -185,38 +215,27 @@ test('a pull whose layer download is cut off resumes with a Range request and co
   await writeLayeredLayout(layout, 'v1', 'flaky');
   await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/team/f:v1`);
   // A proxy in front of the registry that drops each blob's first transfer after 64 kB.
-  const http = await import('node:http');
-  const [rhost, rport] = reg.host.split(':');
   const cutOnce = new Set<string>();
   const ranges: string[] = [];
-  const proxy = http.createServer((req, res) => {
-    if (req.headers.range) ranges.push(`${req.url} ${req.headers.range}`);
-    const up = http.request({ host: rhost, port: Number(rport), path: req.url, method: req.method, headers: req.headers }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      const blob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && Number(ur.headers['content-length'] ?? 0) > 100_000;
-      if (!blob || cutOnce.has(req.url ?? '')) { ur.pipe(res); return; }
-      cutOnce.add(req.url ?? '');
-      let sent = 0;
-      ur.on('data', (c: Buffer) => {
-        if (sent + c.length >= 65536) { res.write(c.subarray(0, 65536 - sent)); ur.destroy(); res.socket?.destroy(); return; }
-        sent += c.length;
-        res.write(c);
-      });
+  const proxy = await blobProxy(reg, 100_000, (req, res, ur) => {
+    if (cutOnce.has(req.url ?? '')) { ur.pipe(res); return; }
+    cutOnce.add(req.url ?? '');
+    let sent = 0;
+    ur.on('data', (c: Buffer) => {
+      if (sent + c.length >= 65536) { res.write(c.subarray(0, 65536 - sent)); ur.destroy(); res.socket?.destroy(); return; }
+      sent += c.length;
+      res.write(c);
     });
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  }, (req) => { if (req.headers.range) ranges.push(`${req.url} ${req.headers.range}`); });
   try {
-    const addr = proxy.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
-    const name = `127.0.0.1:${port}/team/f:v1`;
+    const name = `127.0.0.1:${proxy.port}/team/f:v1`;
     const pull = await dk.run(['pull', name]);
     assert.equal(pull.code, 0, pull.stderr);
     assert.ok(cutOnce.size >= 1, 'at least one blob was cut');
     assert.ok(ranges.some((r) => /bytes=[1-9]\d*-$/.test(r)), `a resumed request: ${ranges.join(", ")}`);
     assert.equal(await dk.ok('run', '--rm', name, 'cat', '/etc/a.txt'), 'one-v2\n');
   } finally {
-    await new Promise<void>((r) => proxy.close(() => r()));
+    await proxy.close();
   }
 });
 
@@ -288,34 +307,24 @@ test('a pull whose client goes away is cancelled: the transfer stops and nothing
   await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/team/x:v1`);
   // A proxy that trickles every blob (`rate` bytes every 100 ms) and notes when its client hangs up.
   let rate = 4096;
-  const http = await import('node:http');
   const { spawn } = await import('node:child_process');
-  const [rhost, rport] = reg.host.split(':');
   let blobStarted!: () => void;
   const started = new Promise<void>((r) => { blobStarted = r; });
   let hungUp!: () => void;
   const cancelled = new Promise<void>((r) => { hungUp = r; });
-  const proxy = http.createServer((req, res) => {
-    const up = http.request({ host: rhost, port: Number(rport), path: req.url, method: req.method, headers: req.headers }, (ur) => {
-      res.writeHead(ur.statusCode ?? 502, ur.headers);
-      const blob = req.method === 'GET' && /\/blobs\/sha256:/.test(req.url ?? '') && Number(ur.headers['content-length'] ?? 0) > 1000;
-      if (!blob) { ur.pipe(res); return; }
-      blobStarted();
-      res.on('close', () => { if (!res.writableFinished) hungUp(); });
-      ur.pause();
-      const timer = setInterval(() => {
-        const c = ur.read(rate) as Buffer | null ?? ur.read() as Buffer | null;
-        if (c) res.write(c);
-        else if (ur.readableEnded) { clearInterval(timer); res.end(); }
-      }, 100);
-      res.on('close', () => clearInterval(timer));
-    });
-    req.pipe(up);
+  const proxy = await blobProxy(reg, 1000, (_req, res, ur) => {
+    blobStarted();
+    res.on('close', () => { if (!res.writableFinished) hungUp(); });
+    ur.pause();
+    const timer = setInterval(() => {
+      const c = ur.read(rate) as Buffer | null ?? ur.read() as Buffer | null;
+      if (c) res.write(c);
+      else if (ur.readableEnded) { clearInterval(timer); res.end(); }
+    }, 100);
+    res.on('close', () => clearInterval(timer));
   });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
+  const port = proxy.port;
   try {
-    const addr = proxy.address();
-    const port = typeof addr === 'object' && addr ? addr.port : 0;
     const name = `127.0.0.1:${port}/team/x:v1`;
     const cli = spawn(docker ?? 'docker', ['pull', name], { env: d.env, stdio: 'ignore' });
     await started;
@@ -342,7 +351,6 @@ test('a pull whose client goes away is cancelled: the transfer stops and nothing
     assert.equal(stayed.code, 0, stayed.stderr);
     assert.match(stayed.stdout, /Downloaded newer image/);
   } finally {
-    proxy.closeAllConnections();
-    await new Promise<void>((r) => proxy.close(() => r()));
+    await proxy.close();
   }
 });
