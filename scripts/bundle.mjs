@@ -34,6 +34,16 @@ await Promise.all([
     // CommonJS dependencies (tar-stream …) call require(): give the bundle one.
     banner: { js: 'import { createRequire as __pierRequire } from "node:module"; const require = __pierRequire(import.meta.url);' },
   }),
+  // The layer unpacking worker (pkg/archive/unpacker.ts): a file of its own with its own copy of
+  // what it uses, so pierd's start still loads one bundle, not the chunks a shared split makes.
+  build({
+    ...common,
+    entryPoints: { 'pierd-unpack-worker': 'dist/src/pkg/archive/unpack-worker.js' },
+    outdir: 'dist/src/cmd',
+    outExtension: { '.js': '.mjs' },
+    format: 'esm',
+    banner: { js: 'import { createRequire as __pierRequire } from "node:module"; const require = __pierRequire(import.meta.url);' },
+  }),
   build({
     ...common,
     // pier.js awaits at top level, which CommonJS cannot: the bundle gets its own entry.

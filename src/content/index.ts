@@ -9,4 +9,4 @@
  * const r = await content.open(digest); for await (const b of r.stream()) ...
  */
 export { LocalContentStore } from './local-store.js';
-export type { ContentStore, ContentProvider, ContentIngester, BlobInfo, Descriptor, IngestWriter } from './store.js';
+export type { ContentStore, ContentProvider, ContentIngester, BlobInfo, Descriptor, IngestWriter, IngestOp } from './store.js';

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { readFile, rename, rm, stat, readdir } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
-import type { BlobInfo, ContentStore, IngestWriter, Op } from './store.js';
+import type { BlobInfo, ContentStore, IngestOp, IngestWriter, Op } from './store.js';
 
 const digestRe = /^sha256:[a-f0-9]{64}$/;
 
@@ -88,7 +88,7 @@ export class LocalContentStore implements ContentStore {
     };
   }
 
-  async ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, _op?: Op): Promise<BlobInfo> {
+  async ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, op?: IngestOp): Promise<BlobInfo> {
     if (expected?.digest) {
       try { return await this.info(expected.digest); } catch { /* absent: write it */ }
     }
@@ -109,9 +109,11 @@ export class LocalContentStore implements ContentStore {
     const hash = createHash('sha256');
     let size = 0;
     try {
+      const fh = await open(tmp, 'wx');
+      op?.onFile?.(tmp);
       await pipeline(body, async function* (src: AsyncIterable<Uint8Array>) {
         for await (const c of src) { hash.update(c); size += c.length; yield c; }
-      }, createWriteStream(tmp, { highWaterMark: 1 << 20 })); // up to 1 MiB queued: one writev per batch, not one pool hop per chunk
+      }, fh.createWriteStream({ highWaterMark: 1 << 20 })); // up to 1 MiB queued: one writev per batch, not one pool hop per chunk
       const digest = `sha256:${hash.digest('hex')}`;
       if (expected?.size !== undefined && expected.size !== size) throw new InvalidParameterError(`unexpected commit size ${size}, expected ${expected.size}`);
       if (expected?.digest !== undefined && expected.digest !== digest) throw new InvalidParameterError(`unexpected commit digest ${digest}, expected ${expected.digest}`);

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 
 export type Op = { signal?: AbortSignal };
+/** For ingest: `onFile` is told the temporary file a streamed blob is written to, as it is created (a reader may follow it). */
+export type IngestOp = Op & { onFile?: (path: string) => void };
 
 /** OCI descriptor (the fields pier uses). */
 export interface Descriptor {
@@ -18,6 +20,8 @@ export interface ContentProvider {
   /** Streams a blob; NotFoundError when absent. */
   read(digest: string, op?: Op): Promise<Readable>;
   readAll(digest: string, op?: Op): Promise<Buffer>;
+  /** The file holding a blob's bytes (for a reader on another thread: the layer unpacking worker). */
+  path(digest: string): string;
 }
 
 /** A blob being written: bytes in, digest out; nothing is visible before commit. */
@@ -30,7 +34,7 @@ export interface IngestWriter {
 
 export interface ContentIngester {
   /** Hash while streaming to a temp file; check size+digest; rename. Present already → no write. */
-  ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, op?: Op): Promise<BlobInfo>;
+  ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, op?: IngestOp): Promise<BlobInfo>;
   writer(): Promise<IngestWriter>;
 }
 

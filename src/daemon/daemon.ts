@@ -26,6 +26,7 @@ import type { BuildService } from '../build/index.js';
 import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
 import { IdMapper, resolveRemap } from '../pkg/idtools/index.js';
+import { LayerUnpacker } from '../pkg/archive/index.js';
 
 export const PIER_VERSION = '0.1.0';
 
@@ -62,6 +63,8 @@ export class Daemon {
   #networks: NetworkService | undefined;
   #cluster: Cluster | undefined;
   #builds: BuildService | undefined;
+  /** Big pulled layers unpack on a worker thread (started on demand, ended when idle). */
+  readonly #unpacker = new LayerUnpacker();
   #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
   #cgroups: CgroupSetup | undefined;
@@ -141,6 +144,7 @@ export class Daemon {
       store, content, snapshots, events, log: this.log.child({ component: 'images' }), insecureRegistries: cfg.insecureRegistries, registryMirrors: cfg.registryMirrors, tmpRoot: join(dataRoot, 'tmp'),
       containersUsing: (id) => containers?.usingImage(id) ?? [],
       ...(idMapper ? { idMap: idMapper } : {}),
+      unpacker: this.#unpacker,
     });
     let seccompProfile: unknown;
     if (cfg.seccompProfile === 'unconfined') seccompProfile = 'unconfined';
@@ -425,6 +429,7 @@ export class Daemon {
     await Promise.all(this.#servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); s.closeHijacked(); })));
     this.#servers = [];
     await this.#builds?.close();
+    await this.#unpacker.close();
     await this.#containers?.drain();
     this.#containers?.close();
     await this.#networks?.close();

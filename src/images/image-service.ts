@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import { ConflictError, InvalidParameterError, NotFoundError, messageOf } from '../errdefs/index.js';
 import type { Store, Table } from '../store/index.js';
 import type { ContentStore } from '../content/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
 import type { EventBus } from '../events/index.js';
 import type { Logger } from '../pkg/log/index.js';
-import { decompressed, extractTar } from '../pkg/archive/index.js';
+import { decompressed, extractTar, unpackLayer, type LayerUnpacker } from '../pkg/archive/index.js';
 import { parseReference, withDefaultTag, familiarString, fullString, type Reference } from '../pkg/reference/index.js';
 import { buildBusyboxLayer, busyboxImageConfig } from './busybox-layer.js';
 import { RegistryClient, isInsecureRegistry, type RegistryAuth } from '../distribution/index.js';
@@ -82,6 +81,8 @@ export interface ImageServiceOptions {
   containersUsing: (imageId: string) => { id: string; running: boolean }[];
   /** `--userns-remap`: layers unpack with the host ids their container ids map to. */
   idMap?: IdMapper;
+  /** Big pulled layers unpack on its worker thread (pkg/archive/unpacker.ts). */
+  unpacker?: LayerUnpacker;
 }
 
 export function chainIds(diffIds: readonly string[]): string[] {
@@ -278,20 +279,24 @@ export class ImageService {
     await this.#o.snapshots.prepare(key, '');
     const keep = o.keepTar !== false;
     const writer = keep ? await this.#o.content.writer() : undefined;
-    const hash = keep ? undefined : createHash('sha256');
-    let bytes = 0;
     try {
       const dir = await this.#o.snapshots.dir(key);
-      const tee = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          if (writer) writer.write(chunk);
-          else { hash?.update(chunk); bytes += chunk.length; }
-          cb(null, chunk);
-        },
-      });
-      const extracting = extractTar(tee, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
-      await Promise.all([pipeline(body, (src: AsyncIterable<Uint8Array>) => decompressed(src), tee), extracting]);
-      const blob = writer ? await writer.commit() : { digest: `sha256:${hash?.digest('hex') ?? ''}`, size: bytes };
+      let blob: { digest: string; size: number };
+      try {
+        if (writer) {
+          // The uncompressed tar is kept: each chunk goes to the content store on its way to the extractor.
+          const tarBytes = (async function* (): AsyncGenerator<Buffer> {
+            for await (const chunk of decompressed(body)) { writer.write(chunk); yield chunk; }
+          })();
+          await extractTar(tarBytes, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
+          blob = await writer.commit();
+        } else {
+          blob = await unpackLayer(body, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
+        }
+      } finally {
+        // A failed extraction stops reading: whoever feeds `body` must not wait on it.
+        if (!body.readableEnded) body.destroy();
+      }
       if (o.expectDiffId && blob.digest !== o.expectDiffId) {
         if (writer) await this.#o.content.delete(blob.digest).catch(() => undefined);
         throw new InvalidParameterError(`failed to register layer: layer digest ${blob.digest} does not match the image config's diff ID ${o.expectDiffId}`);
@@ -299,6 +304,33 @@ export class ImageService {
       return { key, diffId: blob.digest, size: blob.size };
     } catch (err) {
       await writer?.abort().catch(() => undefined);
+      await this.#o.snapshots.remove(key).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Whether layers can unpack on the worker thread (extractLayerFile). */
+  get unpacksOffThread(): boolean { return this.#o.unpacker !== undefined; }
+
+  /**
+   * extractLayer for a compressed layer blob of `size` bytes behind `fd`, on the unpacking
+   * worker: the file may still be downloading (the worker follows it). `signal` stops it.
+   */
+  async extractLayerFile(fd: number, size: number, o: { expectDiffId?: string; signal?: AbortSignal }): Promise<{ key: string; diffId: string; size: number }> {
+    const unpacker = this.#o.unpacker;
+    if (!unpacker) throw new Error('extractLayerFile: no unpacking worker');
+    const key = `pier-extract-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+    await this.#o.snapshots.prepare(key, '');
+    try {
+      const dir = await this.#o.snapshots.dir(key);
+      const blob = await unpacker.unpackFile(fd, size, dir, {
+        whiteouts: 'overlay', ...(this.#o.idMap ? { idMapping: this.#o.idMap.mapping } : {}), ...(o.signal ? { signal: o.signal } : {}),
+      });
+      if (o.expectDiffId && blob.digest !== o.expectDiffId) {
+        throw new InvalidParameterError(`failed to register layer: layer digest ${blob.digest} does not match the image config's diff ID ${o.expectDiffId}`);
+      }
+      return { key, diffId: blob.digest, size: blob.size };
+    } catch (err) {
       await this.#o.snapshots.remove(key).catch(() => undefined);
       throw err;
     }

@@ -6,6 +6,7 @@ import { parsePlatform, platformMismatch, platformText, type Platform } from './
  * arrive), unpack them in order into shared snapshots, then record and tag the
  * image. Progress goes out as dockerd's JSON messages.
  */
+import { closeSync, openSync } from 'node:fs';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { drained } from '../pkg/streams/index.js';
 import { InvalidParameterError, NotFoundError, SystemError, UnavailableError } from '../errdefs/index.js';
@@ -27,6 +28,11 @@ export interface PullOptions {
 }
 
 const MAX_CONCURRENT_DOWNLOADS = 3;
+/**
+ * Layers this big (compressed) unpack on the worker thread (pkg/archive/unpacker.ts); a smaller
+ * one unpacks in pierd's thread sooner than the worker starts (~100 ms, once).
+ */
+const OFF_THREAD_MIN = 4 << 20;
 
 /** Downloads in flight, by blob digest: a second pull of the same layer waits for the first. */
 /** Transfers under way, by blob digest, with the signal of the pull that owns each. */
@@ -165,28 +171,44 @@ export class Puller {
         try {
           // The layer unpacks as its bytes arrive when this pull downloads it; when it is already
           // here, or another pull is fetching it, it unpacks from the content store afterwards.
+          // A big layer unpacks on the worker thread, which follows the blob's file as it is written.
+          const expectDiffId = diffIds[i] ?? '';
+          const offThread = l.size >= OFF_THREAD_MIN && images.unpacksOffThread;
           let sink: PassThrough | undefined;
           let extracting: Promise<{ key: string; diffId: string; size: number }> | undefined;
-          const open = (): Writable => {
-            sink = new PassThrough({ highWaterMark: 1 << 20 });
-            extracting = images.extractLayer(sink, { keepTar: false, expectDiffId: diffIds[i] ?? '' });
-            extracting.catch(() => undefined);
-            return sink;
-          };
+          const stop = new AbortController();
+          const tap: DownloadTap = offThread
+            ? {
+              onFile: (path) => {
+                let fd: number;
+                try { fd = openSync(path, 'r'); } catch { return; } // unpacked from the store afterwards
+                extracting = images.extractLayerFile(fd, l.size, { expectDiffId, signal: stop.signal }).finally(() => closeSync(fd));
+                extracting.catch(() => undefined);
+              },
+            }
+            : {
+              open: () => {
+                sink = new PassThrough({ highWaterMark: 1 << 20 });
+                extracting = images.extractLayer(sink, { keepTar: false, expectDiffId });
+                extracting.catch(() => undefined);
+                return sink;
+              },
+            };
           try {
-            await this.#download(client, r.path, l, send, open);
+            await this.#download(client, r.path, l, send, tap);
           } catch (err) {
+            stop.abort(err);
             sink?.destroy(err instanceof Error ? err : new Error(String(err)));
             await extracting?.catch(() => undefined);
             throw err;
           }
-          if (sink && extracting) {
-            sink.end();
+          if (extracting) {
+            sink?.end();
             const x = await extracting;
             byteProgress(send, shortId(l.digest), 'Extracting', l.size)(l.size);
             return x;
           }
-          return await this.#extract(l, diffIds[i] ?? '', send);
+          return await this.#extract(l, expectDiffId, send, offThread);
         } finally {
           release();
         }
@@ -228,7 +250,7 @@ export class Puller {
   }
 
   /** One compressed layer into the content store, verified; shared with any concurrent pull of it. */
-  async #download(client: RegistryClient, repo: string, l: Descriptor, send: ProgressSink, alsoTo?: () => Writable): Promise<void> {
+  async #download(client: RegistryClient, repo: string, l: Descriptor, send: ProgressSink, tap: DownloadTap = {}): Promise<void> {
     const id = shortId(l.digest);
     const content = this.#images.content;
     if (await content.info(l.digest).then((i) => i.size === l.size, () => false)) {
@@ -241,8 +263,8 @@ export class Puller {
       p = (async () => {
         const tick = byteProgress(send, id, 'Downloading', l.size);
         let n = 0;
-        // This pull owns the transfer: the bytes also go to `alsoTo` (the unpacking), at its pace.
-        const also = alsoTo?.();
+        // This pull owns the transfer: the bytes also go to the tap's stream (the unpacking), at its pace.
+        const also = tap.open?.();
         const signal = this.#signal;
         // A connection that drops mid-blob is picked up where it stopped (a Range request),
         // up to five times with a growing pause, as dockerd retries; the hash runs on throughout.
@@ -276,7 +298,7 @@ export class Puller {
           }
         })();
         try {
-          await content.ingest(counted, { digest: l.digest, size: l.size });
+          await content.ingest(counted, { digest: l.digest, size: l.size }, tap.onFile ? { onFile: tap.onFile } : {});
         } catch (err) {
           throw new InvalidParameterError(`failed to verify layer ${l.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
@@ -288,7 +310,7 @@ export class Puller {
       } catch (err) {
         // The pull that owned the transfer was cancelled by its client; this one was not: fetch it anew.
         if (this.#signal?.aborted || !shared?.owner?.aborted) throw err;
-        return this.#download(client, repo, l, send, alsoTo);
+        return this.#download(client, repo, l, send, tap);
       }
     }
     await p;
@@ -297,10 +319,21 @@ export class Puller {
   }
 
   /** Unpacks a downloaded layer into a snapshot of its own, checking its diff ID. */
-  async #extract(l: Descriptor, diffId: string, send: ProgressSink): Promise<{ key: string; diffId: string; size: number }> {
+  async #extract(l: Descriptor, diffId: string, send: ProgressSink, offThread: boolean): Promise<{ key: string; diffId: string; size: number }> {
     const id = shortId(l.digest);
-    const blob = await this.#images.content.read(l.digest);
     const tick = byteProgress(send, id, 'Extracting', l.size);
+    if (offThread) {
+      let fd: number;
+      try { fd = openSync(this.#images.content.path(l.digest), 'r'); } catch { throw new NotFoundError(`content ${l.digest}: not found`); }
+      try {
+        const x = await this.#images.extractLayerFile(fd, l.size, { expectDiffId: diffId });
+        tick(l.size);
+        return x;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    const blob = await this.#images.content.read(l.digest);
     let n = 0;
     const counted = (async function* (): AsyncGenerator<Uint8Array> {
       for await (const c of blob as AsyncIterable<Buffer>) { n += c.length; tick(n); yield c; }
@@ -308,6 +341,9 @@ export class Puller {
     return this.#images.extractLayer(readableFrom(counted), { keepTar: false, expectDiffId: diffId });
   }
 }
+
+/** Where a downloading blob's bytes also go: a stream fed chunk by chunk, or a reader of the blob's file. */
+interface DownloadTap { open?: () => Writable; onFile?: (path: string) => void }
 
 function readableFrom(it: AsyncIterable<Uint8Array>): Readable {
   return Readable.from(it, { objectMode: false });

@@ -21,11 +21,12 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-function decompressor(kind: Compression): Transform | undefined {
+/** The inflating stream for `kind` (undefined for 'none'); `chunkSize` is zlib's output buffer size. */
+export function decompressor(kind: Compression, chunkSize = 1 << 18): Transform | undefined {
   switch (kind) {
     case 'none': return undefined;
     // 256 kB output chunks: the default 16 kB makes inflate hop threads per chunk (~1.5x slower, measured).
-    case 'gzip': return zlib().createGunzip({ chunkSize: 1 << 18 });
+    case 'gzip': return zlib().createGunzip({ chunkSize });
     case 'zstd':
       // node 22.15+ / 24 ship zstd in zlib.
       if (typeof zlib().createZstdDecompress === 'function') return zlib().createZstdDecompress();

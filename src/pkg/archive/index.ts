@@ -34,4 +34,6 @@ export { createTar, type CreateTarOptions } from './create-tar.js';
 export { statPath, goFileMode, rfc3339Nano, GoFileMode, type PathStat } from './stat-path.js';
 export { resolveInRoot, RootResolver } from './resolve-in-root.js';
 export { detectCompression, decompressed, type Compression } from './decompress.js';
+export { unpackLayer, type UnpackedLayer } from './unpack-layer.js';
+export { LayerUnpacker } from './unpacker.js';
 export { cleanEntryName, WHITEOUT_PREFIX, WHITEOUT_OPAQUE, WHITEOUT_META_PREFIX } from './tar-path.js';

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -237,6 +238,52 @@ test('a pull whose layer download is cut off resumes with a Range request and co
   } finally {
     await proxy.close();
   }
+});
+
+test('big layers unpack on the worker thread: files and diff IDs right, a cut-off download resumed, a hostile layer refused', { skip }, async () => {
+  const reg = await registry('pier', 'big');
+  const big = randomBytes(6 << 20); // random: it stays ~6 MB gzipped, past the worker's threshold
+  const layout = join(tmp, 'layout-big');
+  const { diffIds } = await writeLayeredLayout(layout, 'v1', 'big', { big });
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/team/big:v1`);
+  // Each blob's first transfer is cut after 1 MB: the worker, following the blob's file, waits out the resume.
+  const cut = new Set<string>();
+  const proxy = await blobProxy(reg, 1_000_000, (req, res, ur) => {
+    if (cut.has(req.url ?? '')) { ur.pipe(res); return; }
+    cut.add(req.url ?? '');
+    let sent = 0;
+    ur.on('data', (c: Buffer) => {
+      if (sent + c.length >= 1 << 20) { res.write(c.subarray(0, (1 << 20) - sent)); ur.destroy(); res.socket?.destroy(); return; }
+      sent += c.length;
+      res.write(c);
+    });
+  });
+  try {
+    const name = `127.0.0.1:${proxy.port}/team/big:v1`;
+    const pull = await dk.run(['pull', name]);
+    assert.equal(pull.code, 0, pull.stderr);
+    assert.ok(cut.size >= 2, 'both big blobs were cut once');
+    assert.equal(await dk.fmt('{{json .RootFS.Layers}}', name), JSON.stringify(diffIds));
+    const sum = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const out = await dk.ok('run', '--rm', '--network', 'none', name, 'sh', '-c', 'sha256sum /big.bin /big2.bin; cat /etc/a.txt; test -e /etc/b.txt || echo b-gone; ls /dir');
+    assert.equal(out, `${sum(big)}  /big.bin\n${sum(big.subarray(0, big.length >> 1))}  /big2.bin\none-v2\nb-gone\nnew\n`);
+  } finally {
+    await proxy.close();
+  }
+  // A big layer whose tar climbs out of its root: refused with the extractor's words, nothing half-made left.
+  const hl = join(tmp, 'layout-big-hostile');
+  await writeLayeredLayout(hl, 'v1', 'big-hostile', { big, hostile: true });
+  const hostile = `${reg.host}/team/big-hostile:v1`;
+  await skopeo('copy', '--dest-tls-verify=false', `oci:${hl}:v1`, `docker://${hostile}`);
+  const snaps = (): number => readdirSync(join(d.root, 'data', 'snapshots')).length;
+  const before = snaps();
+  const refused = await dk.run(['pull', hostile]);
+  assert.equal(refused.code, 1, refused.stdout);
+  assert.match(refused.stderr, /refusing to extract "\.\.\/escape": path escapes the destination/);
+  assert.equal((await dk.ok('images', '-q', `${reg.host}/team/big-hostile`)).trim(), '');
+  assert.deepEqual(readdirSync(join(d.root, 'data', 'content', 'ingest')), []);
+  assert.equal(snaps(), before + 1, 'only the good first layer stays, committed for a retry');
+  assert.equal((await execFileP('find', [d.root, '-name', 'escape'])).stdout, '', 'nothing written outside the layer');
 });
 
 test('a token-auth registry: anonymous pull, push only after login (the Bearer flow through pierd)', { skip: skip || (!existsSync('/usr/bin/htpasswd') && 'htpasswd (apache2-utils) is not installed') }, async () => {

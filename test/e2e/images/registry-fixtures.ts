@@ -83,7 +83,7 @@ async function tarOf(entries: Entry[]): Promise<Buffer> {
  * and makes /dir opaque with /dir/new. A `salt` makes the layers unique.
  * Returns the manifest digest and the diff IDs.
  */
-export async function writeLayeredLayout(dir: string, tag: string, salt = ''): Promise<{ manifestDigest: string; diffIds: string[] }> {
+export async function writeLayeredLayout(dir: string, tag: string, salt = '', o: { big?: Buffer; hostile?: boolean } = {}): Promise<{ manifestDigest: string; diffIds: string[] }> {
   const busybox = readFileSync('/bin/busybox');
   const l1 = await tarOf([
     { name: 'bin/', type: 'directory' }, { name: 'bin/busybox', body: busybox, mode: 0o755 },
@@ -92,11 +92,15 @@ export async function writeLayeredLayout(dir: string, tag: string, salt = ''): P
     { name: 'etc/hl', type: 'link', linkname: 'etc/a.txt' },
     { name: 'dir/', type: 'directory' }, { name: 'dir/old', body: 'old\n' },
     ...(salt ? [{ name: 'salt', body: salt }] : []),
+    // `big`: layers past the size that unpacks on pierd's worker thread.
+    ...(o.big ? [{ name: 'big.bin', body: o.big }] : []),
   ]);
   const l2 = await tarOf([
     { name: 'etc/', type: 'directory' }, { name: 'etc/a.txt', body: 'one-v2\n' }, { name: 'etc/.wh.b.txt' },
     { name: 'dir/', type: 'directory' }, { name: 'dir/.wh..wh..opq' }, { name: 'dir/new', body: 'new\n' },
     ...(salt ? [{ name: 'salt2', body: salt }] : []),
+    ...(o.big ? [{ name: 'big2.bin', body: o.big.subarray(0, o.big.length >> 1) }] : []),
+    ...(o.hostile ? [{ name: '../escape', body: 'pwned' }] : []),
   ]);
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
