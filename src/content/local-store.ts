@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
+import { HEAP_CHUNK } from '../pkg/streams/index.js';
 import type { BlobInfo, ContentStore, IngestOp, IngestWriter, Op } from './store.js';
 
 const digestRe = /^sha256:[a-f0-9]{64}$/;
@@ -43,7 +44,7 @@ export class LocalContentStore implements ContentStore {
 
   async read(digest: string, op?: Op): Promise<Readable> {
     await this.info(digest, op);
-    return createReadStream(this.path(digest), { highWaterMark: 1 << 20, ...(op?.signal ? { signal: op.signal } : {}) });
+    return createReadStream(this.path(digest), { highWaterMark: HEAP_CHUNK, ...(op?.signal ? { signal: op.signal } : {}) });
   }
 
   async readAll(digest: string, op?: Op): Promise<Buffer> {

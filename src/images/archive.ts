@@ -14,6 +14,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { InvalidParameterError, NotFoundError } from '../errdefs/index.js';
 import { decompressed, extractTar } from '../pkg/archive/index.js';
+import { HEAP_CHUNK } from '../pkg/streams/index.js';
 import { familiarName, familiarString, fullString, parseReference, withDefaultTag } from '../pkg/reference/index.js';
 import { chainIds, type ImageConfigFile, type ImageRecord, type ImageService } from './image-service.js';
 
@@ -243,7 +244,7 @@ async function loadOne(images: ImageService, cfgBytes: Buffer, layerFiles: strin
       sizes.push(owner?.layerSizes[i] ?? 0);
       continue;
     }
-    const applied = await images.applyLayer(createReadStream(layerFiles[i] ?? '', { highWaterMark: 1 << 20 }), chains[i - 1] ?? '', { expectDiffId: diffIds[i] ?? '' });
+    const applied = await images.applyLayer(createReadStream(layerFiles[i] ?? '', { highWaterMark: HEAP_CHUNK }), chains[i - 1] ?? '', { expectDiffId: diffIds[i] ?? '' });
     sizes.push(applied.size);
   }
   return images.recordImage(cfgBytes, sizes);

@@ -26,8 +26,6 @@ type In =
   | { t: 'abort'; id: number; message: string };
 
 const SLAB = 1 << 20;
-/** zlib's output buffers: under glibc's mmap threshold (128 kB, fixed by bin/pierd), so from the heap, used again. */
-const INFLATE_CHUNK = 120 << 10;
 /** How long a reader that caught up with the download waits before it looks again. */
 const FOLLOW_MS = 2;
 
@@ -62,7 +60,7 @@ async function* tarOf(job: Job): AsyncGenerator<Buffer> {
   };
   if (job.size === 0) return;
   let cur = await next();
-  const z = decompressor(detectCompression(cur.slab.subarray(0, Math.min(cur.n, 6))), INFLATE_CHUNK);
+  const z = decompressor(detectCompression(cur.slab.subarray(0, Math.min(cur.n, 6))));
   if (!z) {
     // A plain tar: each slab is copied out (its bytes end up in writes still in flight).
     for (;;) {
