@@ -312,6 +312,9 @@ export class ImageService {
   /** Whether layers can unpack on the worker thread (extractLayerFile). */
   get unpacksOffThread(): boolean { return this.#o.unpacker !== undefined; }
 
+  /** Starts the unpacking worker ahead of layers that will use it. */
+  prestartUnpacker(): void { this.#o.unpacker?.prestart(); }
+
   /**
    * extractLayer for a compressed layer blob of `size` bytes behind `fd`, on the unpacking
    * worker: the file may still be downloading (the worker follows it). `signal` stops it.

@@ -132,6 +132,8 @@ export class Puller {
       const rec = await images.recordImage(await images.content.readAll(m.config.digest), known.layerSizes, { repoDigest });
       return done(rec, false);
     }
+    // The unpacking worker starts while the config and the snapshots are looked at.
+    if (images.unpacksOffThread && m.layers.some((l) => l.size >= OFF_THREAD_MIN)) images.prestartUnpacker();
     // The config: small, verified, and it names the diff IDs the layers must hash to.
     const cfgBody = await client.getBlob(r.path, m.config.digest);
     const cfgInfo = await images.content.ingest(cfgBody, { digest: m.config.digest, size: m.config.size }).catch((err: unknown) => {

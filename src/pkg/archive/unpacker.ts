@@ -62,6 +62,12 @@ export class LayerUnpacker {
     }
   }
 
+  /** Starts the worker ahead of a layer that will need it, so its start (~100 ms) overlaps other work. */
+  prestart(): void {
+    this.#ensure();
+    this.#idleSoon();
+  }
+
   /** Ends the worker now (pierd's shutdown); layers still unpacking fail. */
   async close(): Promise<void> {
     if (this.#idle) { clearTimeout(this.#idle); this.#idle = undefined; }
@@ -96,11 +102,16 @@ export class LayerUnpacker {
     if (!job) return;
     this.#jobs.delete(m.id);
     job.settle(m.t === 'done' ? { ok: { digest: m.digest, size: m.size } } : { err: errorFromWire(m.error) });
+    this.#idleSoon();
+  }
+
+  /** With no layer unpacking, the worker keeps no pierd alive and ends after IDLE_MS. */
+  #idleSoon(): void {
     const w = this.#worker;
-    if (this.#jobs.size === 0 && w) {
-      w.unref();
-      this.#idle = setTimeout(() => { if (this.#worker === w && this.#jobs.size === 0) void this.close(); }, IDLE_MS);
-      this.#idle.unref();
-    }
+    if (this.#jobs.size > 0 || !w) return;
+    w.unref();
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#idle = setTimeout(() => { if (this.#worker === w && this.#jobs.size === 0) void this.close(); }, IDLE_MS);
+    this.#idle.unref();
   }
 }
