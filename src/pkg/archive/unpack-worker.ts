@@ -42,16 +42,19 @@ interface Job { fd: number; size: number; aborted?: Error; stopped?: boolean }
 /** The layer's tar: its compressed bytes read from `job.fd` (as they arrive) and inflated. */
 async function* tarOf(job: Job): AsyncGenerator<Buffer> {
   let pos = 0;
-  // The next slab of compressed bytes; waits while the download is behind.
-  const next = async (): Promise<{ slab: Buffer; n: number }> => {
+  // The next slab of compressed bytes, at least `min` of them (or the rest); waits while the download is behind.
+  const next = async (min = 1): Promise<{ slab: Buffer; n: number }> => {
     const slab = acquire();
+    let n = 0;
     try {
       for (;;) {
         if (job.aborted) throw job.aborted;
         if (job.stopped) throw new CanceledError('unpacking stopped');
-        const n = await readAt(job.fd, slab, Math.min(SLAB, job.size - pos), pos);
-        if (n > 0) { pos += n; return { slab, n }; }
-        await new Promise((r) => setTimeout(r, FOLLOW_MS));
+        const got = await readAt(job.fd, slab.subarray(n), Math.min(SLAB - n, job.size - pos), pos);
+        n += got;
+        pos += got;
+        if (n >= min || pos >= job.size) return { slab, n };
+        if (got === 0) await new Promise((r) => setTimeout(r, FOLLOW_MS));
       }
     } catch (err) {
       release(slab);
@@ -59,7 +62,8 @@ async function* tarOf(job: Job): AsyncGenerator<Buffer> {
     }
   };
   if (job.size === 0) return;
-  let cur = await next();
+  // Enough bytes to tell the compression by its magic number, however the download's writes fell.
+  let cur = await next(6);
   const z = decompressor(detectCompression(cur.slab.subarray(0, Math.min(cur.n, 6))));
   if (!z) {
     // A plain tar: each slab is copied out (its bytes end up in writes still in flight).

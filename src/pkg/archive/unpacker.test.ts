@@ -90,6 +90,23 @@ test('the worker follows a blob that is still being written, up to its size', as
   assert.equal((await stat(`${d}/root/big.bin`)).size, 3 << 20);
 });
 
+test('a download whose first write is shorter than the gzip magic unpacks all the same', async (t) => {
+  const d = await scratch(t);
+  const tar = await tarOf([{ name: 'x', body: 'split magic' }]);
+  const gz = gzipSync(tar);
+  const wfd = openSync(`${d}/blob`, 'w');
+  const fd = openSync(`${d}/blob`, 'r');
+  t.after(() => { closeSync(fd); });
+  await mkdir(`${d}/root`);
+  writeSync(wfd, gz, 0, 2); // 1f 8b, and the reader looks before the rest comes
+  const unpacking = unpacker(t).unpackFile(fd, gz.length, `${d}/root`, { whiteouts: 'overlay' });
+  await new Promise((r) => setTimeout(r, 50));
+  writeSync(wfd, gz, 2, gz.length - 2);
+  closeSync(wfd);
+  assert.deepEqual(await unpacking, { digest: sha(tar), size: tar.length });
+  assert.equal(await readFile(`${d}/root/x`, 'utf8'), 'split magic');
+});
+
 test("a hostile layer is refused on the worker with extractTar's own error", async (t) => {
   const d = await scratch(t);
   const gz = gzipSync(await tarOf([{ name: 'ok', body: 'fine' }, { name: '../escaped', body: 'pwned' }]));
