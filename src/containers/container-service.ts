@@ -855,7 +855,10 @@ export class ContainerService {
       const cur = this.get(c.Id);
       if (!cur.State.Running) throw new ConflictError(`Container ${cur.Id} is not running`);
       if (cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is already paused`);
-      await this.runtimeOf(cur).pause(cur.Id);
+      // The process may have exited before pierd heard of it; the runtime then says so.
+      await this.runtimeOf(cur).pause(cur.Id).catch((err: unknown) => {
+        throw goneProcess(err) ? new ConflictError(`Container ${cur.Id} is not running`, { cause: err }) : err;
+      });
       cur.State = { ...cur.State, Status: 'paused', Paused: true };
       this.#save(cur);
       this.#event(cur, 'pause');
@@ -867,7 +870,9 @@ export class ContainerService {
     await this.exclusive(c.Id, async () => {
       const cur = this.get(c.Id);
       if (!cur.State.Paused) throw new ConflictError(`Container ${cur.Id} is not paused`);
-      await this.runtimeOf(cur).resume(cur.Id);
+      await this.runtimeOf(cur).resume(cur.Id).catch((err: unknown) => {
+        throw goneProcess(err) ? new ConflictError(`Container ${cur.Id} is not paused`, { cause: err }) : err;
+      });
       cur.State = { ...cur.State, Status: 'running', Paused: false };
       this.#save(cur);
       this.#event(cur, 'unpause');
@@ -1092,3 +1097,8 @@ export class ContainerService {
 
 }
 
+
+/** The runtime's answer when the container's process is already gone (crun: "is not running", ESRCH). */
+function goneProcess(err: unknown): boolean {
+  return /is not running|No such process/.test(messageOf(err));
+}

@@ -294,8 +294,10 @@ export class ImageService {
           blob = await unpackLayer(body, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
         }
       } finally {
-        // A failed extraction stops reading: whoever feeds `body` must not wait on it.
-        if (!body.readableEnded) body.destroy();
+        // A failed extraction stops reading: the rest of `body` is drained, so whoever feeds it
+        // does not wait on it (a pull's download goes on to report a bad blob by its digest)
+        // and a request body can still be answered (destroying it would drop the connection).
+        if (!body.readableEnded && !body.destroyed) body.resume();
       }
       if (o.expectDiffId && blob.digest !== o.expectDiffId) {
         if (writer) await this.#o.content.delete(blob.digest).catch(() => undefined);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmod, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { NotFoundError } from '../../errdefs/index.js';
+import { InvalidParameterError, NotFoundError } from '../../errdefs/index.js';
 import { goFileMode, GoFileMode, rfc3339Nano, statPath } from './index.js';
 
 async function root(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -64,4 +64,10 @@ test('statPath throws NotFoundError for a missing path, even through a symlink t
   await assert.rejects(statPath(r, '/nope'), NotFoundError);
   // /etc/passwd exists on the host but not in the root.
   await assert.rejects(statPath(r, '/hostetc/passwd'), NotFoundError);
+});
+
+test('a path past PATH_MAX is a 400 with a short message, not a 500', async (t) => {
+  const r = await root(t);
+  const long = '/etc/hostname'.repeat(400);
+  await assert.rejects(statPath(r, long), (e: unknown) => e instanceof InvalidParameterError && /file name too long$/.test(e.message) && e.message.length < 300);
 });

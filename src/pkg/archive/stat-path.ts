@@ -1,5 +1,5 @@
 import { lstat, stat } from 'node:fs/promises';
-import { NotFoundError, SystemError } from '../../errdefs/index.js';
+import { InvalidParameterError, NotFoundError, SystemError } from '../../errdefs/index.js';
 import { RootResolver } from './resolve-in-root.js';
 
 /**
@@ -82,6 +82,7 @@ export async function statPath(root: string, ctrPath: string): Promise<PathStat>
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new NotFoundError(`no such file or directory: "${ctrPath}"`, { cause: err });
+    if (code === 'ENAMETOOLONG') throw new InvalidParameterError(`cannot stat "${ctrPath.slice(0, 200)}${ctrPath.length > 200 ? '…' : ''}": file name too long`);
     throw new SystemError(`cannot stat "${ctrPath}"`, { cause: err });
   }
   let linkTarget = '';
