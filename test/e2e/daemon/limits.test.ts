@@ -74,6 +74,24 @@ test('a request head past 64 KiB is refused with 431 and a JSON message', { skip
   assert.match(answer, /"message":"request header fields too large: the limit is 65536 bytes"/);
 });
 
+test('a refused head is answered even while the request body still pours in (no connection reset eats the 431)', { skip }, async () => {
+  // pierd reads and drops the rest for a while before it closes: closing with unread bytes
+  // resets the connection, and the reset could discard the answer (4 in 20 were lost before).
+  const body = Buffer.alloc(2 << 20);
+  const answers = await Promise.all(Array.from({ length: 20 }, () => new Promise<string>((resolve) => {
+    let text = '';
+    const s = connect(d.socket, () => {
+      s.write(`POST /v1.50/images/load?q=${'x'.repeat(70_000)} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: ${body.length}\r\n\r\n`);
+      s.write(body);
+    });
+    s.on('data', (b: Buffer) => { text += b.toString(); if (/\}\n$/.test(text)) s.destroy(); });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(text));
+  })));
+  const lost = answers.filter((a) => !/^HTTP\/1\.1 431 /.test(a)).length;
+  assert.equal(lost, 0, `${lost} of 20 clients got no 431`);
+});
+
 test('a head of 32 KiB (a big X-Registry-Config) is still accepted', { skip }, async () => {
   const r = await rawRequest(d, { path: '/v1.50/_ping', headers: { 'X-Registry-Config': 'e'.repeat(32 * 1024) } });
   assert.equal(r.status, 200);

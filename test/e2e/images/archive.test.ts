@@ -105,6 +105,44 @@ test('hostile archives are refused with a clear error and leave nothing', { skip
   scratchEmpty();
 });
 
+test('an archive refused before its upload ends is still answered (load, import, cp in)', { skip }, async () => {
+  // A hostile first entry, then more of the body only after pierd has refused it: pierd must
+  // answer with the error, not drop the connection (it used to, when the body was not all in).
+  const { request } = await import('node:http');
+  const { pack } = await import('tar-stream');
+  const p = pack();
+  p.entry({ name: '../escape' }, 'pwned');
+  p.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of p as AsyncIterable<Buffer>) chunks.push(c);
+  const head = Buffer.concat(chunks).subarray(0, 1024); // the entry, without the end-of-archive blocks
+  const cid = (await dk.ok('create', '--network', 'none', 'busybox', 'true')).trim();
+  for (const path of ['/images/load', '/images/create?fromSrc=-&repo=ar/late', `/containers/${cid}/archive?path=/tmp`]) {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ socketPath: d.socket, path, method: path.includes('archive') ? 'PUT' : 'POST', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => { body += c.toString(); });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', (err) => reject(new Error(`${path}: ${err.message}`)));
+      req.write(head);
+      // The rest comes late and slowly: 2 MB after pierd has seen the hostile entry.
+      setTimeout(() => {
+        let sent = 0;
+        const more = (): void => {
+          if (sent >= 2 << 20 || req.destroyed) { req.end(); return; }
+          sent += 64 << 10;
+          if (req.write(Buffer.alloc(64 << 10))) setImmediate(more); else req.once('drain', more);
+        };
+        more();
+      }, 300);
+    });
+    assert.match(answer.body, /refusing to extract \\"\.\.\/escape\\": path escapes the destination/, `${path}: ${answer.status} ${answer.body}`);
+  }
+  await dk.ok('rm', cid);
+  scratchEmpty();
+});
+
 test('image prune removes dangling images; -a every image no container uses', { skip }, async (t) => {
   t.after(() => removeContainers(d, 'ar-prune-src', 'ar-prune-user'));
   await dk.ok('run', '--name', 'ar-prune-src', 'busybox', 'sh', '-c', 'echo x > /x');
