@@ -107,6 +107,12 @@ test('plugin volumes survive a daemon restart: listed, mounted again, removed th
   t.after(() => p.close());
   await ok('volume', 'create', '-d', 'pe2evolr', 'pvr');
   await ok('run', '--rm', '-v', 'pvr:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f');
+  // A daemon restart: the running pierd stops first. (Launching a second one beside it left
+  // the first to the harness's final SIGKILL, and its nft table on the host.)
+  const before = d.proc;
+  const exited = new Promise((r) => before.once('exit', r));
+  before.kill('SIGTERM');
+  await exited;
   await d.restart();
   assert.match(await ok('volume', 'ls', '--format', '{{.Driver}} {{.Name}}'), /^pe2evolr pvr$/m);
   assert.equal(await ok('run', '--rm', '-v', 'pvr:/data', 'busybox', 'cat', '/data/f'), 'kept\n');
