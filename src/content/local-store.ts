@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createReadStream, mkdirSync, type WriteStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -52,24 +52,28 @@ export class LocalContentStore implements ContentStore {
     return readFile(this.path(digest));
   }
 
-  async writer(): Promise<IngestWriter> {
+  async writer(op?: IngestOp): Promise<IngestWriter> {
     const tmp = join(this.#ingest, `pier-${randomBytes(8).toString('hex')}`);
     const hash = createHash('sha256');
-    const out: WriteStream = createWriteStream(tmp);
+    // Opened before onFile is told, so a reader following the file finds it.
+    const out: WriteStream = (await open(tmp, 'wx')).createWriteStream();
+    op?.onFile?.(tmp);
     let size = 0;
     let failed: unknown;
     out.on('error', (e) => { failed = e; });
     const done = (): Promise<void> => new Promise((resolve, reject) => {
+      if (failed) { reject(failed); return; }
       out.end(() => (failed ? reject(failed) : resolve()));
     });
     return {
-      write: (chunk) => {
+      write: (chunk, written) => {
         hash.update(chunk);
         size += chunk.length;
-        out.write(chunk);
+        if (written) out.write(chunk, () => written());
+        else out.write(chunk);
       },
       commit: async (expected) => {
-        await done();
+        try { await done(); } catch (err) { await rm(tmp, { force: true }); throw err; }
         const digest = `sha256:${hash.digest('hex')}`;
         if (expected?.size !== undefined && expected.size !== size) {
           await rm(tmp, { force: true });

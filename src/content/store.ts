@@ -26,7 +26,8 @@ export interface ContentProvider {
 
 /** A blob being written: bytes in, digest out; nothing is visible before commit. */
 export interface IngestWriter {
-  write(chunk: Uint8Array): void;
+  /** Hashes `chunk` and queues it for the file; `written` is called once the file has it (or the write failed), when the caller may reuse its memory. */
+  write(chunk: Uint8Array, written?: () => void): void;
   /** Verifies (when expected is given), renames into place; returns the committed blob. */
   commit(expected?: { digest?: string; size?: number }): Promise<BlobInfo>;
   abort(): Promise<void>;
@@ -35,7 +36,8 @@ export interface IngestWriter {
 export interface ContentIngester {
   /** Hash while streaming to a temp file; check size+digest; rename. Present already → no write. */
   ingest(body: AsyncIterable<Uint8Array> | Uint8Array, expected?: { digest?: string; size?: number }, op?: IngestOp): Promise<BlobInfo>;
-  writer(): Promise<IngestWriter>;
+  /** A blob written piece by piece; `op.onFile` is told its temporary file once it exists. */
+  writer(op?: IngestOp): Promise<IngestWriter>;
 }
 
 export interface ContentStore extends ContentProvider, ContentIngester {

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { ForbiddenError, InvalidParameterError, NotFoundError, SystemError, UnauthorizedError, UnavailableError } from '../errdefs/index.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { readBody, send, TransportError } from './transport.js';
+import { readBody, send, TransportError, transportError } from './transport.js';
+import { pooledGet, type PooledResponse } from '../pkg/pooled-get/index.js';
 
 /** What X-Registry-Auth carries (docker's AuthConfig). */
 export interface RegistryAuth { username?: string; password?: string; identitytoken?: string; registrytoken?: string; serveraddress?: string }
@@ -160,11 +161,15 @@ export class RegistryClient {
     const st = res.statusCode ?? 0;
     if (st >= 200 && st < 300) return;
     const body = method(res) === 'HEAD' ? Buffer.alloc(0) : await readBody(res, 1 << 20).catch(() => Buffer.alloc(0));
-    if (st === 401 && body.length === 0) {
+    throw this.#refusal(st, body, what);
+  }
+
+  #refusal(status: number, body: Buffer, what: string): Error {
+    if (status === 401 && body.length === 0) {
       // dockerd's words: no credentials for a Basic registry, or ones it refuses.
-      throw new UnauthorizedError(this.#o.auth?.username ? 'unauthorized: incorrect username or password' : 'no basic auth credentials');
+      return new UnauthorizedError(this.#o.auth?.username ? 'unauthorized: incorrect username or password' : 'no basic auth credentials');
     }
-    throw classify(st, `${what}: ${registryErrorText(st, body)}`);
+    return classify(status, `${what}: ${registryErrorText(status, body)}`);
   }
 
   /**
@@ -239,6 +244,48 @@ export class RegistryClient {
     });
     await this.#check(res, `blob ${digest}`);
     return Object.assign(res, { partial: res.statusCode === 206 });
+  }
+
+  /**
+   * getBlob for a big blob: the body is read into a small pool of reused buffers
+   * (pkg/pooled-get), not a new buffer per chunk. Each piece is the caller's until it
+   * calls release(piece). Follows redirects as request() does.
+   */
+  async getBlobPooled(repo: string, digest: string, offset = 0): Promise<PooledResponse & { partial: boolean }> {
+    await this.ping();
+    const base = this.#base;
+    if (!base) throw new UnavailableError(`no endpoint for ${this.host}`);
+    const headers: Record<string, string> = { 'User-Agent': UA };
+    if (offset > 0) headers['Range'] = `bytes=${offset}-`;
+    const auth = await this.#authHeader(RegistryClient.pullScope(repo));
+    if (auth) headers['Authorization'] = auth;
+    let url = new URL(`/v2/${repo}/blobs/${digest}`, base);
+    for (let hops = 0; ; hops++) {
+      let res: PooledResponse;
+      try {
+        res = await pooledGet({ url, headers, insecure: this.#o.insecure, ...(this.#o.signal ? { signal: this.#o.signal } : {}) });
+      } catch (err) {
+        if (this.#o.signal?.aborted) throw err;
+        throw transportError('GET', url, err as NodeJS.ErrnoException);
+      }
+      const st = res.statusCode;
+      const location = res.headers['location'];
+      if (hops < 5 && [301, 302, 303, 307, 308].includes(st) && location) {
+        res.destroy();
+        const next = new URL(location, url);
+        if (next.host !== url.host) delete headers['Authorization'];
+        url = next;
+        continue;
+      }
+      if (st >= 200 && st < 300) return Object.assign(res, { partial: st === 206 });
+      const parts: Buffer[] = [];
+      let n = 0;
+      try {
+        for (let p = await res.read(); p !== null && n < 1 << 20; p = await res.read()) { parts.push(Buffer.from(p)); n += p.length; res.release(p); }
+      } catch { /* the status says enough */ }
+      res.destroy();
+      throw this.#refusal(st, Buffer.concat(parts), `blob ${digest}`);
+    }
   }
 
   async hasBlob(repo: string, digest: string, scope = RegistryClient.pushScope(repo)): Promise<boolean> {

@@ -54,6 +54,11 @@ function dialText(method: string, url: URL, err: NodeJS.ErrnoException): string 
   return `${verb} "${url.href}": ${what}`;
 }
 
+/** A failed connection as docker words it. */
+export function transportError(method: string, url: URL, err: NodeJS.ErrnoException): TransportError {
+  return new TransportError(dialText(method, url, err), err.code ?? '', err);
+}
+
 export function send(o: SendOptions): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const https = o.url.protocol === 'https:';
@@ -65,7 +70,7 @@ export function send(o: SendOptions): Promise<IncomingMessage> {
       agent: https ? (o.insecure ? a.insecure : a.https) : a.http,
       ...(o.signal ? { signal: o.signal } : {}),
     }, resolve);
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new TransportError(dialText(o.method, o.url, err), err.code ?? '', err)));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(transportError(o.method, o.url, err)));
     if (o.body === undefined) req.end();
     else if (Buffer.isBuffer(o.body)) req.end(o.body);
     else {

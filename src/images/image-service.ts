@@ -288,7 +288,7 @@ export class ImageService {
           const tarBytes = (async function* (): AsyncGenerator<Buffer> {
             for await (const chunk of decompressed(body)) { writer.write(chunk); yield chunk; }
           })();
-          await extractTar(tarBytes, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
+          await extractTar(tarBytes, dir, { whiteouts: 'overlay', idMap: this.#o.idMap, inflated: true });
           blob = await writer.commit();
         } else {
           blob = await unpackLayer(body, dir, { whiteouts: 'overlay', idMap: this.#o.idMap });
@@ -299,9 +299,10 @@ export class ImageService {
         // and a request body can still be answered (destroying it would drop the connection).
         if (!body.readableEnded && !body.destroyed) body.resume();
       }
-      if (o.expectDiffId && blob.digest !== o.expectDiffId) {
+      const mismatch = diffIdMismatch(blob.digest, o.expectDiffId);
+      if (mismatch) {
         if (writer) await this.#o.content.delete(blob.digest).catch(() => undefined);
-        throw new InvalidParameterError(`failed to register layer: layer digest ${blob.digest} does not match the image config's diff ID ${o.expectDiffId}`);
+        throw mismatch;
       }
       return { key, diffId: blob.digest, size: blob.size };
     } catch (err) {
@@ -331,9 +332,8 @@ export class ImageService {
       const blob = await unpacker.unpackFile(fd, size, dir, {
         whiteouts: 'overlay', ...(this.#o.idMap ? { idMapping: this.#o.idMap.mapping } : {}), ...(o.signal ? { signal: o.signal } : {}),
       });
-      if (o.expectDiffId && blob.digest !== o.expectDiffId) {
-        throw new InvalidParameterError(`failed to register layer: layer digest ${blob.digest} does not match the image config's diff ID ${o.expectDiffId}`);
-      }
+      const mismatch = diffIdMismatch(blob.digest, o.expectDiffId);
+      if (mismatch) throw mismatch;
       return { key, diffId: blob.digest, size: blob.size };
     } catch (err) {
       await this.#o.snapshots.remove(key).catch(() => undefined);
@@ -688,4 +688,10 @@ export class ImageService {
   topLayer(img: ImageRecord): string {
     return img.chainIds[img.chainIds.length - 1] ?? '';
   }
+}
+
+/** dockerd's refusal of a layer whose tar does not hash to the diff ID its image config names. */
+function diffIdMismatch(digest: string, expected: string | undefined): InvalidParameterError | undefined {
+  if (!expected || digest === expected) return undefined;
+  return new InvalidParameterError(`failed to register layer: layer digest ${digest} does not match the image config's diff ID ${expected}`);
 }

@@ -264,6 +264,7 @@ export class Puller {
     if (!p) {
       p = (async () => {
         const tick = byteProgress(send, id, 'Downloading', l.size);
+        if (!tap.open) { await this.#downloadPooled(client, repo, l, send, tick, tap.onFile); return; }
         let n = 0;
         // This pull owns the transfer: the bytes also go to the tap's stream (the unpacking), at its pace.
         const also = tap.open?.();
@@ -318,6 +319,54 @@ export class Puller {
     await p;
     layerStatus(send, id, 'Verifying Checksum');
     layerStatus(send, id, 'Download complete');
+  }
+
+  /**
+   * The transfer of a layer that nothing unpacks in-thread (a big layer: the worker follows its
+   * file): the body is read into a few reused buffers, each going back to the pool once written,
+   * not into new memory chunk by chunk (pkg/pooled-get). The retries are #download's.
+   */
+  async #downloadPooled(client: RegistryClient, repo: string, l: Descriptor, send: ProgressSink, tick: (n: number) => void, onFile?: (path: string) => void): Promise<void> {
+    const signal = this.#signal;
+    const w = await this.#images.content.writer(onFile ? { onFile } : {});
+    try {
+      let n = 0;
+      let res = await client.getBlobPooled(repo, l.digest);
+      let skip = 0;
+      for (let attempt = 1; ; attempt++) {
+        const from = res;
+        try {
+          for (let piece = await from.read(); piece !== null; piece = await from.read()) {
+            const whole = piece;
+            if (skip > 0) {
+              const cut = Math.min(skip, piece.length);
+              skip -= cut;
+              piece = piece.subarray(cut);
+              if (piece.length === 0) { from.release(whole); continue; }
+            }
+            n += piece.length;
+            if (n > l.size) { from.release(whole); throw new InvalidParameterError(`layer ${l.digest} is larger than the ${l.size} bytes its manifest says`); }
+            tick(n);
+            w.write(piece, () => from.release(whole));
+          }
+          if (n >= l.size) break;
+          throw new UnavailableError(`unexpected EOF after ${n} of ${l.size} bytes`);
+        } catch (err) {
+          from.destroy();
+          if (err instanceof InvalidParameterError || attempt > 5 || signal?.aborted) throw err;
+          const wait = 200 * attempt;
+          send({ status: `Retrying in ${Math.ceil(wait / 1000)} second${wait > 1000 ? 's' : ''}`, progressDetail: {}, id: shortId(l.digest) });
+          await new Promise((r) => setTimeout(r, wait));
+          const again = await client.getBlobPooled(repo, l.digest, n);
+          skip = again.partial ? 0 : n; // a registry that ignores Range sends it all again
+          res = again;
+        }
+      }
+      await w.commit({ digest: l.digest, size: l.size });
+    } catch (err) {
+      await w.abort();
+      throw new InvalidParameterError(`failed to verify layer ${l.digest}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
   }
 
   /** Unpacks a downloaded layer into a snapshot of its own, checking its diff ID. */

@@ -59,7 +59,7 @@ export async function extractTar(
   // entry being written; report the cause, not that symptom.
   let inputErr: unknown;
   ex.on('error', (err: unknown) => { inputErr ??= err; });
-  const feed = pipeline(decompressed(input, sig), ex, sig);
+  const feed = pipeline(opts.inflated ? input : decompressed(input, sig), ex, sig);
   feed.catch(() => { /* surfaced through the entry iterator or awaited below */ });
   try {
     for await (const entry of ex) {

@@ -58,6 +58,8 @@ export interface ExtractOptions {
   /** `--userns-remap`: the archive's ids are the container's; files get the host ids they map to (an id outside the map refuses the archive). */
   idMap?: { toHost(uid: number, gid: number): { uid: number; gid: number } } | undefined;
   log?: Logger;
+  /** The input is an uncompressed tar already (a layer inflated on its way in): taken as it is, not sniffed for gzip or zstd once more. */
+  inflated?: boolean;
 }
 
 export interface ExtractResult { files: number; bytes: number }

@@ -26,6 +26,6 @@ export async function unpackLayer(
       yield chunk;
     }
   })();
-  await extractTar(tar, dir, opts);
+  await extractTar(tar, dir, { ...opts, inflated: true });
   return { digest: `sha256:${hash.digest('hex')}`, size };
 }
