@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
-import { isIP } from 'node:net';
+
+// node:net and node:tls come from getBuiltinModule when a GET is made, not from ESM imports: an ESM
+// import of a builtin builds its facade at pierd's start (see distribution/transport.ts).
 
 export interface PooledGetOptions {
   url: URL;
@@ -95,6 +97,7 @@ class Exchange implements PooledResponse {
     try { request = this.#requestHead(); } catch (err) { this.#fail(err as Error); return; }
     if (signal?.aborted) { this.#fail(abortError(signal)); return; }
     for (let i = 0; i < (this.#o.buffers ?? 32); i++) this.#free.push(Buffer.allocUnsafeSlow(this.#size));
+    const net = process.getBuiltinModule('node:net');
     const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
     const https = url.protocol === 'https:';
     const port = Number(url.port || (https ? 443 : 80));
@@ -106,11 +109,11 @@ class Exchange implements PooledResponse {
     const socket: Socket = https
       ? process.getBuiltinModule('node:tls').connect({
         host, port, minVersion: 'TLSv1.2', rejectUnauthorized: !this.#o.insecure,
-        ...(isIP(host) ? {} : { servername: host }),
+        ...(net.isIP(host) ? {} : { servername: host }),
         // tls takes net's onread too (Node ≥ 15), though @types/node does not say so; the test checks it.
         ...({ onread } as object),
       })
-      : process.getBuiltinModule('node:net').connect({ host, port, onread });
+      : net.connect({ host, port, onread });
     this.#socket = socket;
     socket.setNoDelay(true);
     socket.on('error', (err) => this.#fail(err));
