@@ -170,6 +170,8 @@ export class Puller {
       const l = m.layers[i] as Descriptor;
       const job = (async () => {
         await acquire();
+        let held = true;
+        const free = (): void => { if (held) { held = false; release(); } };
         try {
           // The layer unpacks as its bytes arrive when this pull downloads it; when it is already
           // here, or another pull is fetching it, it unpacks from the content store afterwards.
@@ -205,6 +207,9 @@ export class Puller {
             throw err;
           }
           if (extracting) {
+            // Downloaded: the next layer's download may start while this one finishes unpacking
+            // (the slots count downloads, as max-concurrent-downloads does in dockerd).
+            free();
             sink?.end();
             const x = await extracting;
             byteProgress(send, shortId(l.digest), 'Extracting', l.size)(l.size);
@@ -212,7 +217,7 @@ export class Puller {
           }
           return await this.#extract(l, expectDiffId, send, offThread);
         } finally {
-          release();
+          free();
         }
       })();
       job.catch(() => undefined);
