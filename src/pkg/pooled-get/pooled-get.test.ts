@@ -63,12 +63,14 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 test('a Content-Length body arrives whole, and the request carries the headers, Host and Connection: close', async (t) => {
   const body = randomBytes(3 << 20);
-  const srv = await rawServer(t, (s) => { s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nX-Two: a\r\nx-two: b\r\n\r\n`); s.end(body); });
+  const srv = await rawServer(t, (s) => { s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nX-Two: a\r\nx-two: b\r\nConstructor: c\r\n__proto__: p\r\n\r\n`); s.end(body); });
   const res = await pooledGet({ url: srv.url('/v2/x/blobs/sha256:1?y=2'), headers: { Authorization: 'Bearer t0k', Range: 'bytes=0-' }, bufferSize: 16 << 10, buffers: 4 });
   assert.equal(res.statusCode, 200);
   assert.equal(res.statusMessage, 'OK');
   assert.equal(res.headers['content-length'], String(body.length));
   assert.equal(res.headers['x-two'], 'a, b');
+  assert.equal(res.headers['constructor'], 'c');
+  assert.equal(res.headers['__proto__'], 'p');
   const got = await drain(res);
   assert.equal(sha(got.bytes), sha(body));
   assert.ok(got.pieces >= body.length / (16 << 10), `every piece fits a 16 KiB pooled buffer (${got.pieces} pieces)`);

@@ -214,13 +214,13 @@ class Exchange implements PooledResponse {
     if (!m) throw new HttpProtocolError(`malformed HTTP response ${JSON.stringify((lines[0] ?? '').slice(0, 100))}`);
     this.statusCode = Number(m[1]);
     this.statusMessage = m[2] ?? '';
-    this.headers = {};
+    this.headers = Object.create(null) as Record<string, string>; // a header named "constructor" or "__proto__" is just a header
     for (const line of lines.slice(1)) {
       const colon = line.indexOf(':');
       if (colon <= 0) throw new HttpProtocolError(`malformed HTTP response header ${JSON.stringify(line.slice(0, 100))}`);
       const name = line.slice(0, colon).trim().toLowerCase();
       const value = line.slice(colon + 1).trim();
-      this.headers[name] = name in this.headers ? `${this.headers[name]}, ${value}` : value;
+      this.headers[name] = Object.hasOwn(this.headers, name) ? `${this.headers[name]}, ${value}` : value;
     }
   }
 
