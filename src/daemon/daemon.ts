@@ -27,9 +27,12 @@ import { API_VERSION, MIN_API_VERSION } from '../pkg/engine/index.js';
 import type { DaemonConfig } from './config.js';
 import { IdMapper, resolveRemap } from '../pkg/idtools/index.js';
 import { LayerUnpacker } from '../pkg/archive/index.js';
+import { loadMallocControl } from '../pkg/malloc/index.js';
 
 export const PIER_VERSION = '0.1.0';
 
+/** The free memory glibc may keep at the top of a heap while pierd works (see #gcWhenIdle). */
+const BUSY_TRIM_THRESHOLD = 16 << 20;
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 function readHostFile(path: string): string {
@@ -64,7 +67,9 @@ export class Daemon {
   #cluster: Cluster | undefined;
   #builds: BuildService | undefined;
   /** Big pulled layers unpack on a worker thread (started on demand, ended when idle). */
-  readonly #unpacker = new LayerUnpacker();
+  /** glibc's heap controls (native/pier-malloc.node), when built. */
+  readonly #malloc = loadMallocControl(join(repoRoot, 'native', 'build', 'pier-malloc.node'));
+  readonly #unpacker = new LayerUnpacker({ onEnd: () => this.#releaseMemory() });
   #runtimes = new Map<string, ConmonRuntime>();
   #sockets: string[] = [];
   #cgroups: CgroupSetup | undefined;
@@ -296,19 +301,30 @@ export class Daemon {
    * and again when requests have stopped for 1-2 s after a busy spell, returns it: idle RSS
    * ~63 → ~59 MB, measured. A few ms of GC, never while requests arrive. `gc` exists when
    * bin/pierd passes --expose-gc.
+   *
+   * With the malloc addon the heap is also kept while pierd works and given back then: glibc's
+   * 128 kB trim threshold handed the top of the heap back after nearly every burst of buffers
+   * (a pull's chunks), to fault the same pages in again on the next; 16 MiB keeps them, and
+   * malloc_trim returns it all once idle.
    */
   #gcWhenIdle(): void {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (!gc) return;
-    setTimeout(gc, 50).unref();
+    if (!(globalThis as { gc?: () => void }).gc && !this.#malloc) return;
+    this.#malloc?.setTrimThreshold(BUSY_TRIM_THRESHOLD);
+    setTimeout(() => this.#releaseMemory(), 50).unref();
     let seen = 0;
     let collected = 0;
     for (const s of this.#servers) s.on('request', () => { seen++; });
     let last = seen;
     setInterval(() => {
       if (seen !== last) { last = seen; return; } // still busy
-      if (seen !== collected) { collected = seen; gc(); }
+      if (seen !== collected) { collected = seen; this.#releaseMemory(); }
     }, 1000).unref();
+  }
+
+  /** A full GC, then every free page of the heap back to the kernel. */
+  #releaseMemory(): void {
+    (globalThis as { gc?: () => void }).gc?.();
+    this.#malloc?.trim();
   }
 
   async #listen(host: string, router: ReturnType<typeof buildRouter>): Promise<void> {

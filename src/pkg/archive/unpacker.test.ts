@@ -50,6 +50,26 @@ test('a gzip layer unpacks on the worker: its diff ID, size and files are those 
   assert.ok((await lstat(`${d}/root/etc/link`)).isSymbolicLink());
 });
 
+test('an idle worker ends after its idle time, then onEnd is told; the next layer starts a new one', async (t) => {
+  const d = await scratch(t);
+  let ended = 0;
+  const u = new LayerUnpacker({ idleMs: 100, onEnd: () => { ended++; } });
+  t.after(() => u.close());
+  const tar = await tarOf(layer);
+  const gz = gzipSync(tar);
+  const fd = await blobFile(t, d, gz);
+  await mkdir(`${d}/a`);
+  assert.equal((await u.unpackFile(fd, gz.length, `${d}/a`, { whiteouts: 'overlay' })).digest, sha(tar));
+  assert.equal(ended, 0, 'not while it may be used again soon');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(ended, 1);
+  await mkdir(`${d}/b`);
+  assert.equal((await u.unpackFile(fd, gz.length, `${d}/b`, { whiteouts: 'overlay' })).digest, sha(tar));
+  await u.close();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(ended, 1, 'close() at shutdown is not an idle end');
+});
+
 test('the worker gives the same answer as unpacking in-thread, for gzip, zstd and plain layers', async (t) => {
   const d = await scratch(t);
   const tar = await tarOf(layer);

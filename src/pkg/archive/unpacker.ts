@@ -37,10 +37,18 @@ function workerFile(): URL {
 }
 
 export class LayerUnpacker {
+  readonly #onEnd: (() => void) | undefined;
+  readonly #idleMs: number;
   #worker: Worker | undefined;
   readonly #jobs = new Map<number, { w: Worker; settle: (r: { ok: UnpackedLayer } | { err: Error }) => void }>();
   #next = 1;
   #idle: NodeJS.Timeout | undefined;
+
+  /** `onEnd` is called once an idle worker has ended (pierd returns the memory it held); `idleMs` is for tests. */
+  constructor(o: { onEnd?: () => void; idleMs?: number } = {}) {
+    this.#onEnd = o.onEnd;
+    this.#idleMs = o.idleMs ?? IDLE_MS;
+  }
 
   /**
    * Unpacks the layer blob of `size` bytes behind `fd` (read from offset 0; the file may
@@ -108,13 +116,15 @@ export class LayerUnpacker {
     this.#idleSoon();
   }
 
-  /** With no layer unpacking, the worker keeps no pierd alive and ends after IDLE_MS. */
+  /** With no layer unpacking, the worker keeps no pierd alive and ends after IDLE_MS (then onEnd). */
   #idleSoon(): void {
     const w = this.#worker;
     if (this.#jobs.size > 0 || !w) return;
     w.unref();
     if (this.#idle) clearTimeout(this.#idle);
-    this.#idle = setTimeout(() => { if (this.#worker === w && this.#jobs.size === 0) void this.close(); }, IDLE_MS);
+    this.#idle = setTimeout(() => {
+      if (this.#worker === w && this.#jobs.size === 0) void this.close().then(() => this.#onEnd?.());
+    }, this.#idleMs);
     this.#idle.unref();
   }
 }
