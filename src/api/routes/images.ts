@@ -214,7 +214,11 @@ export function imageRoutes(r: Router, b: Backend): void {
     const str = (k: string): string => (typeof body?.[k] === 'string' ? body[k] as string : '');
     const server = str('serveraddress').replace(/^https?:\/\//, '').replace(/\/.*$/, '');
     const domain = !server || ['index.docker.io', 'registry-1.docker.io', 'docker.io'].includes(server) ? 'docker.io' : server;
-    if (!URL.canParse(`https://${domain}/`) || /[\s/@]/.test(domain)) throw new InvalidParameterError(`invalid registry address ${JSON.stringify(str('serveraddress'))}`);
+    // A host name is at most 253 characters (and a port 6 more): a longer one is refused here, in
+    // few words, rather than echoed whole in a failed lookup's message.
+    const quoted = JSON.stringify(str('serveraddress').length > 100 ? `${str('serveraddress').slice(0, 100)}…` : str('serveraddress'));
+    if (domain.length > 260) throw new InvalidParameterError(`invalid registry address ${quoted}: longer than a host name can be`);
+    if (!URL.canParse(`https://${domain}/`) || /[\s/@]/.test(domain)) throw new InvalidParameterError(`invalid registry address ${quoted}`);
     await b.images.login(domain, { username: str('username'), password: str('password'), ...(str('identitytoken') ? { identitytoken: str('identitytoken') } : {}) });
     return { json: { Status: 'Login Succeeded', IdentityToken: '' } };
   });

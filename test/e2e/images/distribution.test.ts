@@ -135,6 +135,14 @@ test('a corrupted layer is refused and leaves neither image nor partial blob', {
   assert.deepEqual(readdirSync(join(d.root, 'data', 'content', 'ingest')), []);
 });
 
+test('login to an address longer than any host name is refused in few words', { skip }, async () => {
+  const host = `${'x'.repeat(70_000)}.example`;
+  const r = await dk.run(['login', '-u', 'a', '-p', 'b', host]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /invalid registry address "x{100}…": longer than a host name can be/);
+  assert.ok(r.stderr.length < 1000, `the error does not echo the whole address (${r.stderr.length} bytes)`);
+});
+
 test('login to a registry with htpasswd: refused, accepted, push, logout', { skip: skip || (!existsSync('/usr/bin/htpasswd') && 'htpasswd (apache2-utils) is not installed') }, async () => {
   const pw = join(tmp, 'htpasswd');
   writeFileSync(pw, (await execFileP('htpasswd', ['-Bbn', 'alice', 's3cret'])).stdout);
