@@ -64,11 +64,16 @@ function pathMissing(err: unknown): boolean {
   return isNotFound(err) || code === 'ENOENT' || code === 'ENOTDIR';
 }
 
+/** A path as an error message shows it: the first 200 characters of a longer one (a message stays readable, and under 4 kB). */
+function shown(p: string): string {
+  return p.length > 200 ? `${p.slice(0, 200)}…` : p;
+}
+
 /** The `path` of an archive request: required, and a path the kernel can take (no NUL byte). */
 function archivePath(ctx: Ctx): string {
   const p = ctx.query.get('path') ?? '';
   if (!p) throw new InvalidParameterError('path is required');
-  if (p.includes('\0')) throw new InvalidParameterError(`invalid path ${JSON.stringify(p)}: it contains a NUL byte`);
+  if (p.includes('\0')) throw new InvalidParameterError(`invalid path ${JSON.stringify(shown(p))}: it contains a NUL byte`);
   return p;
 }
 
@@ -83,7 +88,7 @@ async function archiveStat(ctx: Ctx, b: Backend, withBody: boolean): Promise<und
     try {
       st = await statPath(root, p);
     } catch (err) {
-      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`, { cause: err });
+      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${shown(p)} in container ${ref}`, { cause: err });
       throw err;
     }
     if (!withBody) {
@@ -113,7 +118,7 @@ async function archivePut(ctx: Ctx, b: Backend): Promise<undefined> {
     try {
       st = await statPath(root, p);
     } catch (err) {
-      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${p} in container ${ref}`, { cause: err });
+      if (pathMissing(err)) throw new NotFoundError(`Could not find the file ${shown(p)} in container ${ref}`, { cause: err });
       throw err;
     }
     if ((st.mode & 0x80000000) === 0) throw new InvalidParameterError(`extraction point is not a directory`);

@@ -183,6 +183,12 @@ test('cp copies a directory out and in; export lists the rootfs', { skip }, asyn
   const missing = await dk('cp', 'lm-cp:/nosuch', join(tmp, 'n'));
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /Could not find the file \/nosuch in container lm-cp/);
+  // A long missing path (under PATH_MAX) is shown cut, so the message stays readable.
+  const long = `/${'nosuch/'.repeat(500)}`;
+  const longMissing = await dk('cp', `lm-cp:${long}`, join(tmp, 'n'));
+  assert.equal(longMissing.code, 1);
+  assert.match(longMissing.stderr, new RegExp(`Could not find the file ${long.slice(0, 200)}… in container lm-cp`));
+  assert.ok(longMissing.stderr.length < 1000, `${longMissing.stderr.length} bytes`);
   const tarList = await run('sh', ['-c', `${docker} export lm-cp | tar -t`], d);
   assert.equal(tarList.code, 0, tarList.stderr);
   const names = tarList.stdout.split('\n');
