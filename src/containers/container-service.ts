@@ -12,6 +12,7 @@ import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { ImageService, ImageRecord } from '../images/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
 import type { AttachHandle, ConmonRuntime, TaskInfo } from '../runtime/index.js';
+import { processGone } from '../runtime/index.js';
 import { unmount, removeCgroup, mountSnapshot, type CgroupSetup } from '../kernel/index.js';
 import { newId, generateName, validateContainerName } from '../pkg/ids/index.js';
 import type { IdMapper } from '../pkg/idtools/index.js';
@@ -833,7 +834,10 @@ export class ContainerService {
       this.#save(c);
     }
     const exited = sig === 9 ? this.wait(c.Id, 'not-running') : undefined;
-    await this.runtimeOf(c).kill(c.Id, sig);
+    await this.runtimeOf(c).kill(c.Id, sig).catch((err: unknown) => {
+      // It exited before pierd heard of it: docker's words for a container that is not running.
+      throw err instanceof ConflictError ? new ConflictError(`Cannot kill container: ${ref}: Container ${c.Id} is not running`, { cause: err }) : err;
+    });
     this.#event(c, 'kill', { signal: String(sig) });
     // As dockerd: SIGKILL answers once the container is no longer running.
     if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
@@ -1100,5 +1104,5 @@ export class ContainerService {
 
 /** The runtime's answer when the container's process is already gone (crun: "is not running", ESRCH). */
 function goneProcess(err: unknown): boolean {
-  return /is not running|No such process/.test(messageOf(err));
+  return processGone(messageOf(err));
 }

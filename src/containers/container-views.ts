@@ -3,9 +3,10 @@ import { ConflictError, messageOf } from '../errdefs/index.js';
 import { ZERO_TIME } from '../pkg/engine/index.js';
 import type { ImageService } from '../images/index.js';
 import type { Snapshotter } from '../snapshots/index.js';
-import { unmount, mountSnapshot, top, readCgroupStats, detectCgroupLayout } from '../kernel/index.js';
+import { unmount, mountSnapshot, top, readCgroupStats, detectCgroupLayout, cgroupPids } from '../kernel/index.js';
 import { diffUpper, type Change } from './container-ops.js';
 import type { ContainerService } from './container-service.js';
+import { processGone } from '../runtime/index.js';
 
 /**
  * Views of a container that change nothing: its filesystem (for the archive,
@@ -68,8 +69,11 @@ export class ContainerViews {
       pids = await this.#svc.runtimeOf(c).pids(c.Id);
     } catch (err) {
       // It stopped between the check and the runtime's answer: what docker says for a stopped one.
-      if (!this.#svc.tryGet(c.Id)?.State.Running) throw new ConflictError(`Container ${c.Id} is not running`, { cause: err });
-      throw err;
+      if (!this.#svc.tryGet(c.Id)?.State.Running || processGone(messageOf(err))) throw new ConflictError(`Container ${c.Id} is not running`, { cause: err });
+      // The runtime could not list them (crun ps has been seen to crash, exit 139, for a container
+      // whose process had just gone): the container's cgroup answers; empty, nothing runs there.
+      pids = await cgroupPids(detectCgroupLayout(), this.#svc.cgroupsPath(c.Id));
+      if (pids.length === 0) throw new ConflictError(`Container ${c.Id} is not running`, { cause: err });
     }
     return top(pids, psArgs);
   }

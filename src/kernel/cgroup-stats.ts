@@ -115,6 +115,16 @@ export async function readCgroupStats(layout: CgroupLayout, cgroupsPath: string,
   };
 }
 
+/** The pids in a cgroup (`cgroup.procs` of its pids hierarchy on v1, of the unified one on v2); [] when it is gone. */
+export async function cgroupPids(layout: CgroupLayout, rel: string): Promise<number[]> {
+  try {
+    const text = await readFile(join(cgroupDirs(layout, rel).pids, 'cgroup.procs'), 'utf8');
+    return text.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 interface Dirs { cpu: string; cpuacct: string; memory: string; pids: string; blkio: string }
 
 function cgroupDirs(layout: CgroupLayout, rel: string): Dirs {

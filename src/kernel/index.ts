@@ -11,7 +11,7 @@ export type { CgroupSetup } from './cgroups.js';
 export { processStartTime, isProcessAlive, processIdentity, daemonCapabilities } from './proc.js';
 export type { ProcessIdentity } from './proc.js';
 export { top, parsePsOutput } from './ps.js';
-export { readCgroupStats, detectCgroupLayout } from './cgroup-stats.js';
+export { readCgroupStats, detectCgroupLayout, cgroupPids } from './cgroup-stats.js';
 export type { CgroupLayout } from './cgroup-stats.js';
 export { useForkServer, resolveProgram } from './exec.js';
 export { ForkServer, ForkServerUnavailable } from './fork-server.js';

@@ -336,7 +336,7 @@ export class ConmonRuntime {
     const r = await this.#rt(args, { allowFailure: true });
     if (r.code !== 0) {
       const text = runtimeMessage(r.stderr);
-      if (/not running|No such process|container .* does not exist|not exist/i.test(text)) {
+      if (processGone(text)) {
         throw new ConflictError(`container ${id} is not running`);
       }
       throw new SystemError(`Cannot kill container ${id}: ${text}`);
@@ -633,4 +633,12 @@ export function normaliseStartError(text: string): string {
   if (/Permission denied/.test(t)) t = t.replace(/Permission denied/g, 'permission denied');
   if (/Is a directory/.test(t)) t = t.replace(/Is a directory/g, 'is a directory');
   return t;
+}
+
+/**
+ * Whether a runtime's failure says the container's process is gone: it exited (and its state
+ * may already be deleted) before pierd heard of it. Callers answer docker's 409 "is not running".
+ */
+export function processGone(text: string): boolean {
+  return /not running|No such process|container .* does not exist|not exist|error opening file `[^`]*\/status`: No such file or directory/i.test(text);
 }

@@ -13,6 +13,6 @@
  * const task = await rt.create(id, { bundle, logPath, terminal: false, stdin: false });
  * await rt.start(id); const code = await rt.waitExit(id);
  */
-export { ConmonRuntime } from './conmon-runtime.js';
+export { ConmonRuntime, processGone } from './conmon-runtime.js';
 export type { RuntimeOptions, CreateTaskOptions, TaskInfo, ExecOptions, ExecHandle, AttachHandle } from './conmon-runtime.js';
 export { ExitWatcher } from './exit-watcher.js';
